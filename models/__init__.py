@@ -1,0 +1,1 @@
+"""Domain layer: SQLAlchemy models and the operations on them (never imports telegram)."""

@@ -1,0 +1,171 @@
+"""The outbox: every message the bot starts by itself is a row here first.
+
+A row is written in the same transaction as the event that causes it, under a unique key
+(kind, subject, period, recipient), so the same reminder can never be queued twice. A worker sends
+due rows and records the result; delivery is at least once: a repeat happens only if the process
+dies between Telegram accepting the message and the row being marked sent.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+from models.clock import clock
+from models.users import User
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    # The recipient blocked the bot; the fallback took the message over.
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(80))
+    recipient_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def data(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.payload or "{}")
+        return value
+
+
+def outbox_key(kind: str, subject: str, period: str, recipient_id: int) -> str:
+    return f"{kind}:{subject}:{period}:{recipient_id}"
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    subject: str,
+    period: str,
+    recipient_id: int,
+    payload: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queues a message unless the same (kind, subject, period, recipient) exists; True if new."""
+    now = clock.now()
+    values = {
+        "key": outbox_key(kind, subject, period, recipient_id),
+        "kind": kind,
+        "subject": subject,
+        "recipient_id": recipient_id,
+        "payload": json.dumps(payload or {}, sort_keys=True),
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    )
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def due_messages(session: AsyncSession, *, limit: int = 100) -> list[OutboxMessage]:
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.next_attempt_at <= clock.now(),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    return await session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING.value
+        )
+    )
+
+
+async def mark_sent(
+    session: AsyncSession, message_id: int, telegram_message_id: int | None
+) -> None:
+    row = await session.get(OutboxMessage, message_id)
+    if row is None or row.status != OutboxStatus.PENDING.value:
+        return
+    row.status = OutboxStatus.SENT.value
+    row.sent_at = clock.now()
+    row.attempts += 1
+    row.telegram_message_id = telegram_message_id
+    row.last_error = None
+
+
+# Backoff for network errors and 5xx: 5 s, 10 s, 20 s … capped at 15 minutes; never given up.
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 900))
+
+
+async def mark_retry(
+    session: AsyncSession, message_id: int, *, error: str, delay: timedelta | None = None
+) -> None:
+    row = await session.get(OutboxMessage, message_id)
+    if row is None or row.status != OutboxStatus.PENDING.value:
+        return
+    row.attempts += 1
+    row.last_error = error[:200]
+    row.next_attempt_at = clock.now() + (delay if delay is not None else backoff(row.attempts))
+
+
+async def mark_unreachable(session: AsyncSession, message_id: int) -> OutboxMessage | None:
+    """The recipient blocked the bot: flag them and close the row; the caller runs the fallback."""
+    row = await session.get(OutboxMessage, message_id)
+    if row is None or row.status != OutboxStatus.PENDING.value:
+        return None
+    row.status = OutboxStatus.UNREACHABLE.value
+    row.attempts += 1
+    row.last_error = "blocked"
+    user = await session.get(User, row.recipient_id)
+    if user is not None and user.unreachable_at is None:
+        user.unreachable_at = clock.now()
+    return row
+
+
+async def cancel(session: AsyncSession, message_id: int, reason: str) -> None:
+    row = await session.get(OutboxMessage, message_id)
+    if row is not None and row.status == OutboxStatus.PENDING.value:
+        row.status = OutboxStatus.CANCELLED.value
+        row.last_error = reason[:200]
+
+
+async def backlog(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    return {status: int(count) for status, count in rows.all()}

@@ -1,0 +1,176 @@
+"""One validated settings object, read only from environment variables (and an optional .env)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANGUAGES = ("rn", "fr", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{5,}$")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+BOTFATHER_HELP = (
+    "TELEGRAM_BOT_TOKEN is not set. Open Telegram, talk to @BotFather, send /newbot, "
+    "follow the questions and copy the token it gives you (it looks like 123456:ABC-DEF...). "
+    "Then set it: export TELEGRAM_BOT_TOKEN=... or put TELEGRAM_BOT_TOKEN=... in a .env file."
+)
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs hosting providers give and map them to the async drivers."""
+    for prefix in (
+        "postgres://",
+        "postgresql://",
+        "postgresql+psycopg2://",
+        "postgresql+psycopg://",
+    ):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///") or url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise SettingsError(
+        "DATABASE_URL must start with sqlite:///, postgres:// or postgresql:// "
+        f"(got {url.split(':', 1)[0]}://...)"
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None
+    database_url: str
+    data_dir: Path
+    api_base_url: str
+    api_file_url: str
+    default_language: str
+    timezone: str
+    log_level: str
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    bot_username: str | None = None
+    encryption_keys: tuple[str, ...] = field(default_factory=tuple)
+    sweep_seconds: float = 30.0
+    outbox_seconds: float = 2.0
+    persistence_flush_seconds: float = 1.0
+    retention_months: int = 24
+    # A PostgreSQL schema of its own (tests give each worker one); None: the default search path.
+    database_schema: str | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise SettingsError(BOTFATHER_HELP)
+        return self.token
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, load_dotenv: bool = True) -> Settings:
+        if env is None:
+            if load_dotenv:
+                from dotenv import load_dotenv as _load
+
+                _load(PROJECT_DIR / ".env", override=False)
+            env = os.environ
+        return _parse(env)
+
+
+def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number (got {raw!r})") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum} (got {raw!r})")
+    return value
+
+
+def _parse(env: Mapping[str, str]) -> Settings:
+    token = env.get("TELEGRAM_BOT_TOKEN") or None
+    if token is not None and not TOKEN_RE.match(token):
+        raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a token from @BotFather")
+
+    data_dir = Path(env.get("DATA_DIR") or PROJECT_DIR / "data")
+    raw_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'bot.sqlite3'}"
+    database_url = normalise_database_url(raw_url)
+
+    api = (env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot").rstrip("/")
+    if not api.startswith(("http://", "https://")):
+        raise SettingsError("TELEGRAM_API_BASE_URL must be an http(s) URL ending in /bot")
+    if not api.endswith("/bot"):
+        raise SettingsError(
+            "TELEGRAM_API_BASE_URL must end in /bot, e.g. http://127.0.0.1:8081/bot"
+        )
+    file_url = api[: -len("/bot")] + "/file/bot"
+
+    language = env.get("DEFAULT_LANGUAGE") or "rn"
+    if language not in LANGUAGES:
+        raise SettingsError(
+            f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)} (got {language!r})"
+        )
+
+    timezone = env.get("TIMEZONE") or "Africa/Bujumbura"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIMEZONE is not a known time zone (got {timezone!r})") from None
+
+    log_level = (env.get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+
+    webhook_url = env.get("WEBHOOK_URL") or None
+    webhook_secret = env.get("WEBHOOK_SECRET") or None
+    if webhook_url:
+        if not webhook_url.startswith("https://"):
+            raise SettingsError("WEBHOOK_URL must be an https:// URL (Telegram only calls https)")
+        if not webhook_secret or not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", webhook_secret):
+            raise SettingsError(
+                "WEBHOOK_SECRET must be set with WEBHOOK_URL: 16-256 characters of A-Z a-z 0-9 _ -"
+            )
+    port = int(_number(env, "PORT", 8443, 1))
+
+    keys = tuple(k.strip() for k in (env.get("ENCRYPTION_KEYS") or "").split(",") if k.strip())
+    retention = int(_number(env, "RETENTION_MONTHS", 24, 1))
+
+    return Settings(
+        token=token,
+        database_url=database_url,
+        data_dir=data_dir,
+        api_base_url=api,
+        api_file_url=file_url,
+        default_language=language,
+        timezone=timezone,
+        log_level=log_level,
+        webhook_url=webhook_url,
+        webhook_listen=env.get("WEBHOOK_LISTEN") or "0.0.0.0",
+        webhook_port=port,
+        webhook_secret=webhook_secret,
+        bot_username=(env.get("BOT_USERNAME") or "").lstrip("@") or None,
+        encryption_keys=keys,
+        sweep_seconds=_number(env, "SWEEP_SECONDS", 30.0, 0.05),
+        outbox_seconds=_number(env, "OUTBOX_SECONDS", 2.0, 0.05),
+        persistence_flush_seconds=_number(env, "PERSISTENCE_FLUSH_SECONDS", 1.0, 0.05),
+        retention_months=retention,
+        database_schema=env.get("DATABASE_SCHEMA") or None,
+    )

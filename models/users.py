@@ -1,0 +1,215 @@
+"""People: registered Telegram users, their roles, and the invites that create them."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import audit
+from models.base import Base
+from models.clock import clock
+from models.errors import DomainError, InvalidInput, NotFound
+from models.settings import LANGUAGES
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    FACILITATOR = "facilitator"
+    TRAINEE = "trainee"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    language_chosen: Mapped[bool] = mapped_column(default=False)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    unreachable_at: Mapped[datetime | None]
+    # The command menu last pushed to this chat ("role:language:n"): set again only on change.
+    menu_key: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def label(self) -> str:
+        """How other users see this account: role and number, never a name."""
+        return f"#{self.id}"
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    uses_left: Mapped[int]
+    used_count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+
+
+# 24 random bytes in URL-safe base64: 32 characters of [A-Za-z0-9_-], safe in a deep link.
+INVITE_BYTES = 24
+INVITE_CODE_MAX = 64
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii", "replace")).hexdigest()
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    role: Role,
+    area_id: int | None = None,
+    group_id: int | None = None,
+    uses: int = 1,
+    days: int = 14,
+    created_by: int | None = None,
+) -> tuple[str, Invite]:
+    """Returns the plain code (shown once) and the stored invite (holding only its hash)."""
+    if uses < 1 or uses > 1000:
+        raise InvalidInput("invite_uses")
+    if days < 1 or days > 365:
+        raise InvalidInput("invite_days")
+    if role == Role.COORDINATOR and area_id is None:
+        raise InvalidInput("invite_needs_area")
+    if role == Role.FACILITATOR and group_id is None:
+        raise InvalidInput("invite_needs_group")
+    code = secrets.token_urlsafe(INVITE_BYTES)
+    now = clock.now()
+    invite = Invite(
+        code_hash=hash_code(code),
+        role=role.value,
+        area_id=area_id,
+        group_id=group_id,
+        uses_left=uses,
+        expires_at=now + timedelta(days=days),
+        created_at=now,
+        created_by=created_by,
+    )
+    session.add(invite)
+    await session.flush()
+    await audit(session, actor_id=created_by, action="invite.create", record=("invite", invite.id))
+    return code, invite
+
+
+async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+
+async def redeem_invite(
+    session: AsyncSession, *, telegram_id: int, code: str, default_language: str
+) -> User:
+    """Registers the Telegram user with the invite's role; an existing user gains the role."""
+    from models.groups import add_member  # groups import users; keep the cycle at call time
+
+    if not code or len(code) > INVITE_CODE_MAX:
+        raise NotFound("invite_unknown")
+    invite = await session.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
+    now = clock.now()
+    if invite is None:
+        raise NotFound("invite_unknown")
+    if invite.revoked_at is not None or invite.expires_at <= now:
+        raise DomainError("invite_expired")
+    if invite.uses_left <= 0:
+        raise DomainError("invite_used")
+    user = await get_user(session, telegram_id)
+    if user is not None and user.revoked_at is not None:
+        raise DomainError("revoked")
+    if user is None:
+        user = User(
+            telegram_id=telegram_id,
+            role=invite.role,
+            language=default_language,
+            created_at=now,
+        )
+        session.add(user)
+    else:
+        user.role = _stronger(user.role, invite.role)
+    if invite.area_id is not None and invite.role in (Role.COORDINATOR, Role.ADMIN):
+        user.area_id = invite.area_id
+    await session.flush()
+    if invite.group_id is not None:
+        await add_member(session, user_id=user.id, group_id=invite.group_id)
+    invite.uses_left -= 1
+    invite.used_count += 1
+    await audit(session, actor_id=user.id, action="invite.redeem", record=("invite", invite.id))
+    return user
+
+
+_RANK = {Role.TRAINEE: 0, Role.FACILITATOR: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}
+
+
+def _stronger(current: str, offered: str) -> str:
+    """A facilitator invited to a second group stays a facilitator; a trainee becomes one."""
+    return max(Role(current), Role(offered), key=lambda r: _RANK[r]).value
+
+
+async def set_language(session: AsyncSession, user: User, language: str) -> None:
+    if language not in LANGUAGES:
+        raise InvalidInput("language")
+    user.language = language
+    user.language_chosen = True
+
+
+async def list_users(session: AsyncSession) -> list[User]:
+    return list(await session.scalars(select(User).order_by(User.id)))
+
+
+async def revoke_user(session: AsyncSession, *, user_id: int, actor_id: int | None) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    user.revoked_at = clock.now()
+    await audit(session, actor_id=actor_id, action="user.revoke", record=("user", user.id))
+    return user
+
+
+async def set_role(
+    session: AsyncSession, *, user_id: int, role: Role, area_id: int | None, actor_id: int | None
+) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    if role == Role.COORDINATOR and area_id is None and user.area_id is None:
+        raise InvalidInput("invite_needs_area")
+    user.role = role.value
+    if area_id is not None:
+        user.area_id = area_id
+    user.menu_key = None
+    await audit(
+        session, actor_id=actor_id, action=f"user.role.{role.value}", record=("user", user.id)
+    )
+    return user
+
+
+async def list_invites(session: AsyncSession) -> list[Invite]:
+    return list(await session.scalars(select(Invite).order_by(Invite.id)))
+
+
+async def revoke_invite(session: AsyncSession, *, invite_id: int, actor_id: int | None) -> Invite:
+    invite = await session.get(Invite, invite_id)
+    if invite is None:
+        raise NotFound("invite")
+    invite.revoked_at = clock.now()
+    await audit(session, actor_id=actor_id, action="invite.revoke", record=("invite", invite.id))
+    return invite
