@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Sociotherapy companion bot: the operator's command line.
+
+    python3 bot.py run              start the bot (sets itself up on first use)
+    python3 bot.py test             run every test and check
+    python3 bot.py --help           everything else (invites, users, areas, groups, backups, ...)
+
+On a machine without the dependencies, the first command creates `.venv`, installs the project
+into it and runs itself again from there. Configuration comes only from environment variables
+(and an optional `.env` file); see the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+
+
+def ensure_environment(extra: str) -> None:
+    """Creates or refreshes `.venv` when pyproject.toml changed, then re-runs inside it."""
+    if os.environ.get("BOT_SYSTEM_PYTHON") == "1":  # the Docker image installs system-wide
+        return
+    python = VENV / "bin" / "python"
+    stamp = VENV / ".installed"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    installed = stamp.read_text().split() if stamp.exists() else []
+    if not python.exists():
+        print("Creating the virtual environment in .venv ...", flush=True)
+        subprocess.check_call([sys.executable, "-m", "venv", str(VENV)])
+    if not installed or installed[0] != digest or (extra == "test" and "test" not in installed):
+        target = ".[test]" if extra == "test" or "test" in installed[1:] else "."
+        print(f"Installing dependencies ({target}) ...", flush=True)
+        subprocess.check_call(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-e",
+                target,
+            ],
+            cwd=ROOT,
+        )
+        stamp.write_text(" ".join([digest, *(["test"] if "test" in target else [])]))
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(str(python), [str(python), str(ROOT / "bot.py"), *sys.argv[1:]])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bot.py", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="start the bot: long polling, or a webhook when WEBHOOK_URL is set")
+    t = sub.add_parser("test", help="run every test and check (SQLite, then TEST_DATABASE_URL)")
+    t.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
+    sub.add_parser("health", help="exit 0 when the database answers and the heartbeat is fresh")
+    sub.add_parser("status", help="outbox backlog, unreachable users, last sweep, last update")
+
+    db = sub.add_parser("db", help="database migrations").add_subparsers(
+        dest="action", required=True
+    )
+    db.add_parser("upgrade", help="apply pending migrations")
+    db.add_parser("current", help="print the applied and the latest migration")
+    rev = db.add_parser("revision", help="(developers) generate a migration from the models")
+    rev.add_argument("-m", "--message", required=True)
+
+    inv = sub.add_parser("invite", help="create an invite (default), or list / revoke invites")
+    inv.add_argument("action", nargs="?", choices=["create", "list", "revoke"], default="create")
+    inv.add_argument("invite_id", nargs="?", type=int, help="with revoke: the invite's id")
+    inv.add_argument("--role", choices=["admin", "coordinator", "facilitator", "trainee"])
+    inv.add_argument("--group", type=int, help="facilitators: the group's id")
+    inv.add_argument("--area", help="coordinators: area id or Province/Commune/Colline")
+    inv.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
+    inv.add_argument("--days", type=int, default=14, help="days until it expires (default 14)")
+
+    usr = sub.add_parser("user", help="registered users").add_subparsers(
+        dest="action", required=True
+    )
+    usr.add_parser("list", help="every user with role, area and groups")
+    r = usr.add_parser("revoke", help="end a user's access")
+    r.add_argument("user_id", type=int)
+    sr = usr.add_parser("set-role", help="change a user's role")
+    sr.add_argument("user_id", type=int)
+    sr.add_argument("role", choices=["admin", "coordinator", "facilitator", "trainee"])
+    sr.add_argument("--area", help="area id or Province/Commune/Colline")
+    ag = usr.add_parser("add-group", help="make a user a facilitator of a group")
+    ag.add_argument("user_id", type=int)
+    ag.add_argument("group_id", type=int)
+
+    area = sub.add_parser("area", help="the area tree").add_subparsers(dest="action", required=True)
+    aa = area.add_parser("add", help="add Province, Province/Commune or Province/Commune/Colline")
+    aa.add_argument("path", help='e.g. "Gitega/Giheta/Kabuye"')
+    area.add_parser("list", help="the tree")
+
+    sub.add_parser("keygen", help="print a new encryption key for ENCRYPTION_KEYS")
+    bk = sub.add_parser("backup", help="copy the database and the keys into a folder")
+    bk.add_argument("directory", type=Path)
+
+    content = sub.add_parser("content", help="session guides").add_subparsers(
+        dest="action", required=True
+    )
+    content.add_parser("check", help="validate every guide in every language")
+    ex = content.add_parser("export", help="write the handbook as a static HTML site")
+    ex.add_argument("--out", type=Path, required=True)
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    ensure_environment("test" if args.command == "test" else "run")
+
+    from conversations import operator  # imported only once the environment is ready
+
+    return operator.dispatch(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

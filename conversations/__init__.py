@@ -1,0 +1,1 @@
+"""Everything that touches Telegram: one module per flow, plus the wiring they share."""

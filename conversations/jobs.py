@@ -1,0 +1,58 @@
+"""The repeating jobs (PTB's JobQueue): the sweep, the outbox worker and a heartbeat.
+
+Nothing that must survive a restart lives in the scheduler: the sweep derives what is due from
+the database, and the outbox holds what must be sent. There are no per-group `run_daily` jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application
+
+from conversations.context import BotContext, Services
+from conversations.outbox import OutboxWorker
+from models import service
+from models.clock import clock
+from models.settings import Settings
+from models.sweep import run_sweep
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30
+
+
+async def heartbeat(context: BotContext) -> None:
+    services: Services = context.services
+    async with services.db.write() as session:
+        await service.set_state(session, "heartbeat", clock.now().isoformat())
+        if services.last_update_id is not None:
+            await service.set_state(session, "last_update", str(services.last_update_id))
+
+
+async def sweep(context: BotContext) -> None:
+    await run_sweep(context.services.db)
+    await send_outbox(context)
+
+
+async def send_outbox(context: BotContext) -> None:
+    worker: OutboxWorker = context.services.extra["outbox"]
+    await worker.run_once(context.bot)
+
+
+def wake_outbox(context: BotContext) -> None:
+    """Called by handlers that queued messages: send them now rather than at the next tick."""
+    queue = context.job_queue
+    if queue is not None:
+        queue.run_once(send_outbox, 0, name="outbox-now")
+
+
+def schedule(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    queue = application.job_queue
+    if queue is None:
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    services: Services = application.bot_data["services"]
+    services.extra["outbox"] = OutboxWorker(services)
+    queue.run_repeating(heartbeat, interval=HEARTBEAT_SECONDS, first=1, name="heartbeat")
+    queue.run_repeating(sweep, interval=settings.sweep_seconds, first=5, name="sweep")
+    queue.run_repeating(send_outbox, interval=settings.outbox_seconds, first=1, name="outbox")

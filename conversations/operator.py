@@ -1,0 +1,343 @@
+"""The operator's commands behind `python bot.py ...`: each parses, calls the domain, prints."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from models import crypto
+from models.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL, which contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    command = COMMANDS[args.command]
+    try:
+        return command(settings, args)
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+def prepare(settings: Settings, *, migrate: bool = True) -> None:
+    """Catalogs compiled, encryption keys loaded, migrations applied: what `run` needs."""
+    from locales import compile_catalogs
+    from models import migrate as migrations
+
+    compile_catalogs()
+    setup_keys(settings)
+    if migrate:
+        migrations.upgrade(settings.database_url, settings.database_schema)
+
+
+def setup_keys(settings: Settings) -> None:
+    if settings.encryption_keys:
+        try:
+            crypto.configure(settings.encryption_keys)
+        except crypto.KeysMissing as error:
+            raise SettingsError(str(error)) from None
+        return
+    if not settings.is_sqlite:
+        raise SettingsError(
+            "ENCRYPTION_KEYS must be set when DATABASE_URL is PostgreSQL. Generate one with: "
+            "python bot.py keygen  (keep it safe: losing it loses the encrypted text)"
+        )
+    key, created = crypto.load_or_create_key_file(settings.data_dir)
+    if created:
+        print(
+            f"Generated an encryption key in {settings.data_dir / crypto.KEY_FILE} (owner-only). "
+            "Back it up with the database: without it the encrypted text is lost.",
+            file=sys.stderr,
+        )
+    crypto.configure([key])
+
+
+def _async(fn: Callable[[Settings, argparse.Namespace], Awaitable[int]]) -> Callable[..., int]:
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        return asyncio.run(fn(settings, args))
+
+    return run
+
+
+def _database(settings: Settings) -> Any:
+    from models.db import Database
+
+    return Database(settings.database_url, schema=settings.database_schema)
+
+
+# --- run, test, health, status -----------------------------------------------------------------
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from conversations.app import run
+
+    settings.require_token()
+    prepare(settings)
+    run(settings)
+    return 0
+
+
+def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
+    from tests.suite import main
+
+    return main(args.pytest_args)
+
+
+@_async
+async def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
+    from models import service
+    from models.clock import clock
+
+    database = _database(settings)
+    try:
+        async with database.read() as session:
+            beat = await service.get_state(session, "heartbeat")
+    except Exception as error:  # any failure to answer is unhealthy
+        print(f"unhealthy: database: {type(error).__name__}")
+        return 1
+    finally:
+        await database.dispose()
+    if beat is None or clock.now() - beat.updated_at > timedelta(minutes=3):
+        print("unhealthy: no recent heartbeat")
+        return 1
+    print("healthy")
+    return 0
+
+
+@_async
+async def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    from models import operations
+
+    database = _database(settings)
+    try:
+        async with database.read() as session:
+            report = await operations.status_report(session)
+    finally:
+        await database.dispose()
+    for key, value in report.items():
+        print(f"{key:<22} {value}")
+    return 0
+
+
+# --- db ---------------------------------------------------------------------------------------
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from models import migrate
+
+    if args.action == "upgrade":
+        migrate.upgrade(settings.database_url, settings.database_schema)
+        print("database is at the latest migration")
+        return 0
+    if args.action == "revision":
+        migrate.revision(settings.database_url, args.message)
+        return 0
+
+    async def current() -> str | None:
+        database = _database(settings)
+        try:
+            return await migrate.current_revision(database)
+        finally:
+            await database.dispose()
+
+    print(f"applied: {asyncio.run(current()) or 'none'}\nlatest:  {migrate.head_revision()}")
+    return 0
+
+
+# --- invites, users, areas --------------------------------------------------------------------
+
+
+async def bot_username(settings: Settings) -> str:
+    """From getMe; BOT_USERNAME when the Bot API cannot be reached."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    if settings.token:
+        try:
+            async with Bot(settings.token, base_url=settings.api_base_url) as bot:
+                return bot.username
+        except TelegramError as error:
+            log.info("getMe failed: %s", type(error).__name__)
+    if settings.bot_username:
+        return settings.bot_username
+    raise SettingsError(
+        "The Bot API could not be reached to learn the bot's username: set BOT_USERNAME"
+    )
+
+
+@_async
+async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from models import areas, users
+    from models.errors import DomainError
+
+    database = _database(settings)
+    try:
+        async with database.write() as session:
+            if args.action == "list":
+                for invite in await users.list_invites(session):
+                    state = "revoked" if invite.revoked_at else f"{invite.uses_left} uses left"
+                    print(
+                        f"{invite.id:>5}  {invite.role:<12} group={invite.group_id} "
+                        f"area={invite.area_id}  expires {invite.expires_at:%Y-%m-%d}  {state}"
+                    )
+                return 0
+            if args.action == "revoke":
+                if args.invite_id is None:
+                    print("invite revoke needs the invite's id (see: bot.py invite list)")
+                    return 2
+                await users.revoke_invite(session, invite_id=args.invite_id, actor_id=None)
+                print(f"invite {args.invite_id} revoked")
+                return 0
+            if args.role is None:
+                print("invite needs --role admin|coordinator|facilitator|trainee", file=sys.stderr)
+                return 2
+            area_id = (await areas.find_area(session, args.area)).id if args.area else None
+            code, invite = await users.create_invite(
+                session,
+                role=users.Role(args.role),
+                area_id=area_id,
+                group_id=args.group,
+                uses=args.uses,
+                days=args.days,
+            )
+        username = await bot_username(settings)
+    except DomainError as error:
+        print(f"Could not create the invite: {error.code}", file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+    print(
+        f"invite {invite.id}: role {invite.role}, {invite.uses_left} use(s), "
+        f"expires {invite.expires_at:%Y-%m-%d}"
+    )
+    print(f"code: {code}")
+    print(f"link: https://t.me/{username}?start={code}")
+    return 0
+
+
+@_async
+async def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
+    from models import areas, groups, users
+    from models.errors import DomainError
+
+    database = _database(settings)
+    try:
+        async with database.write() as session:
+            if args.action == "list":
+                for user in await users.list_users(session):
+                    state = (
+                        "revoked"
+                        if user.revoked_at
+                        else ("unreachable" if user.unreachable_at else "active")
+                    )
+                    print(
+                        f"{user.id:>5}  {user.role:<12} lang={user.language} "
+                        f"area={user.area_id}  {state}"
+                    )
+                return 0
+            if args.action == "revoke":
+                await users.revoke_user(session, user_id=args.user_id, actor_id=None)
+                print(f"user {args.user_id} revoked")
+            elif args.action == "set-role":
+                area_id = (await areas.find_area(session, args.area)).id if args.area else None
+                await users.set_role(
+                    session,
+                    user_id=args.user_id,
+                    role=users.Role(args.role),
+                    area_id=area_id,
+                    actor_id=None,
+                )
+                print(f"user {args.user_id} is now {args.role}")
+            elif args.action == "add-group":
+                await groups.add_member(session, user_id=args.user_id, group_id=args.group_id)
+                user = await session.get(users.User, args.user_id)
+                if user is not None and user.role == users.Role.TRAINEE:
+                    user.role = users.Role.FACILITATOR.value
+                print(f"user {args.user_id} now leads group {args.group_id}")
+    except DomainError as error:
+        print(f"Not done: {error.code}", file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+    return 0
+
+
+@_async
+async def cmd_area(settings: Settings, args: argparse.Namespace) -> int:
+    from models import areas
+    from models.errors import DomainError
+
+    database = _database(settings)
+    try:
+        async with database.write() as session:
+            if args.action == "add":
+                names = [n.strip() for n in args.path.split("/") if n.strip()]
+                area = await areas.add_area_path(session, names)
+                print(f"area {area.id}: {' / '.join(names)} ({area.level})")
+                return 0
+            for area in await areas.list_areas(session):
+                depth = area.path.count("/") - 2
+                print(f"{area.id:>5}  {'  ' * depth}{area.name} ({area.level})")
+    except DomainError as error:
+        print(f"Not done: {error.code}", file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from models import backup
+
+    written = backup.backup(settings, args.directory)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_content(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "check":
+        from content.check import run_check
+
+        return run_check()
+    from content.export import export_handbook
+
+    pages = export_handbook(args.out)
+    print(f"wrote {len(pages)} pages to {args.out}")
+    return 0
+
+
+def cmd_keygen(settings: Settings, args: argparse.Namespace) -> int:
+    print(crypto.generate_key())
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "run": cmd_run,
+    "test": cmd_test,
+    "health": cmd_health,
+    "status": cmd_status,
+    "db": cmd_db,
+    "invite": cmd_invite,
+    "user": cmd_user,
+    "area": cmd_area,
+    "backup": cmd_backup,
+    "content": cmd_content,
+    "keygen": cmd_keygen,
+}

@@ -1,0 +1,154 @@
+"""Registration: /start with an invite code, the language choice, /language and /help."""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from conversations.callbacks import BadCallback, pack, pattern, unpack
+from conversations.common import (
+    ANYONE,
+    REGISTERED,
+    Button,
+    Reply,
+    Request,
+    handler,
+    in_all_languages,
+    not_registered_text,
+)
+from conversations.menu import Command, Np_, commands_for, declare, menu_key, push_user_menu
+from locales import LANGUAGES, Translator
+from models import users
+from models.errors import DomainError
+from models.users import Role, User
+
+LANGUAGE_NAMES = {"rn": "Ikirundi", "fr": "Français", "en": "English"}
+
+declare(
+    Command(
+        "start",
+        REGISTERED,
+        Np_("menu", "Start: your main menu"),
+        public=True,
+    ),
+    Command("help", REGISTERED, Np_("menu", "What you can do here"), public=True),
+    Command("language", REGISTERED, Np_("menu", "Change the language")),
+)
+
+
+def language_picker() -> Reply:
+    """Shown in all three languages: the user has not chosen one yet."""
+    text = in_all_languages("language", "Choose your language.")
+    buttons = [[Button(LANGUAGE_NAMES[lang], pack("lang", lang))] for lang in LANGUAGES]
+    return Reply(text, buttons=buttons)
+
+
+def help_reply(tr: Translator, user: User) -> Reply:
+    role = Role(user.role)
+    text = tr.render("help.j2", role=role.value, commands=commands_for(role))
+    return Reply(text)
+
+
+INVITE_ERRORS = {
+    "invite_expired": Np_(
+        "access", "This invitation has expired. Ask your coordinator for a new one."
+    ),
+    "invite_used": Np_(
+        "access", "This invitation has already been used. Ask your coordinator for a new one."
+    ),
+    "revoked": Np_("access", "Your access to this bot has ended. Ask your coordinator."),
+}
+INVITE_UNKNOWN = Np_(
+    "access", "This invitation code is not valid. Check the link or ask your coordinator."
+)
+
+
+def _invite_error_text(code: str) -> str:
+    """The person may not be registered yet: answer in all three languages."""
+    return in_all_languages(*INVITE_ERRORS.get(code, INVITE_UNKNOWN))
+
+
+def _refresh_menu(request: Request, user: User) -> None:
+    """After the commit: push the chat's command menu when role or language changed."""
+    if user.menu_key == menu_key(user):
+        return
+
+    async def push() -> None:
+        if await push_user_menu(request.context.bot, user):
+            async with request.services.db.write() as session:
+                stored = await session.get(User, user.id)
+                if stored is not None:
+                    stored.menu_key = menu_key(user)
+
+    request.after_commit.append(push)
+
+
+@handler(roles=ANYONE, write=True)
+async def start(request: Request) -> Reply:
+    code = request.args[0] if request.args else None
+    if code:
+        try:
+            user = await users.redeem_invite(
+                request.session,
+                telegram_id=request.update.effective_user.id,  # type: ignore[union-attr]
+                code=code,
+                default_language=request.services.settings.default_language,
+            )
+        except DomainError as error:
+            return Reply(_invite_error_text(error.code), new=True)
+        if not user.language_chosen:
+            return language_picker()
+        _refresh_menu(request, user)
+        tr = request.tr
+        welcome = tr.pgettext("start", "Welcome. Your invitation is accepted.")
+        reply = help_reply(tr, user)
+        reply.text = f"{welcome}\n\n{reply.text}"
+        return reply
+    user_or_none = request.user
+    if user_or_none is None:
+        return Reply(not_registered_text())
+    if user_or_none.revoked_at is not None:
+        return Reply(_invite_error_text("revoked"))
+    if not user_or_none.language_chosen:
+        return language_picker()
+    _refresh_menu(request, user_or_none)
+    return help_reply(request.tr, user_or_none)
+
+
+@handler(roles=REGISTERED, write=True)
+async def choose_language(request: Request) -> Reply:
+    (lang,) = unpack(request.data, "lang", 1)
+    if lang not in LANGUAGES:
+        raise BadCallback(lang)
+    user = request.me
+    await users.set_language(request.session, user, lang)
+    _refresh_menu(request, user)
+    from locales import translator
+
+    tr = translator(lang)
+    reply = help_reply(tr, user)
+    saved = tr.pgettext("language", "Language saved.")
+    reply.text = f"{saved}\n\n{reply.text}"
+    return reply
+
+
+@handler(roles=REGISTERED)
+async def language(request: Request) -> Reply:
+    reply = language_picker()
+    reply.new = True
+    return reply
+
+
+@handler(roles=REGISTERED)
+async def help_command(request: Request) -> Reply:
+    _refresh_menu(request, request.me)
+    return help_reply(request.tr, request.me)
+
+
+def handlers() -> list[BaseHandler]:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    return [
+        CommandHandler("start", start, filters=private),
+        CommandHandler("help", help_command, filters=private),
+        CommandHandler("language", language, filters=private),
+        CallbackQueryHandler(choose_language, pattern=pattern("lang")),
+    ]

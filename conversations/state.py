@@ -1,0 +1,46 @@
+"""Typed per-user conversation state, persisted by conversations.persistence.
+
+It only says where a user was (which text the bot is waiting for, and which message to edit);
+the database records are the truth. Losing it costs the user one "please start again".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass
+class UserData:
+    # What free text the bot waits for, e.g. "roster.add", and the record it belongs to.
+    awaiting: str | None = None
+    ref: str | None = None
+    # The bot message that shows the current step and is edited in place.
+    panel_id: int | None = None
+
+    def expect(self, awaiting: str, ref: object | None = None, panel_id: int | None = None) -> None:
+        self.awaiting = awaiting
+        self.ref = None if ref is None else str(ref)
+        self.panel_id = panel_id
+
+    def clear(self) -> None:
+        self.awaiting = None
+        self.ref = None
+        self.panel_id = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == UserData()
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def loads(cls, raw: str) -> UserData:
+        try:
+            data: dict[str, Any] = json.loads(raw)
+        except ValueError:
+            return cls()
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
