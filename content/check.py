@@ -355,6 +355,9 @@ def _check_free_keys(library: Library) -> list[Problem]:
     return problems
 
 
+SOURCE_LANGUAGE = "en"
+
+
 def catalog_stats(locales_dir: Path | str | None = None) -> list[CatalogStats]:
     """Untranslated and not-reviewed counts for each ``<lang>/LC_MESSAGES/messages.po``.
 
@@ -439,6 +442,10 @@ def run_check(
     if catalogs:
         print("\nInterface translations (locales)", file=out)
         for stats in catalogs:
+            if stats.lang == SOURCE_LANGUAGE:
+                # The English text is the message id itself; an empty translation shows it.
+                print(f"  {stats.lang}: {stats.total} messages (source language)", file=out)
+                continue
             print(
                 f"  {stats.lang}: {stats.total} messages, {stats.untranslated} untranslated, "
                 f"{stats.not_reviewed} fuzzy or not reviewed",
