@@ -26,6 +26,7 @@ from conversations.callbacks import BadCallback
 from conversations.context import BotContext, Services
 from locales import LANGUAGES, Translator, translator
 from models import service
+from models.clock import clock
 from models.errors import DomainError
 from models.users import Role, User, get_user
 
@@ -220,9 +221,10 @@ async def _run(
             if denial is not None:
                 replies = [denial]
             else:
-                if write and user is not None and user.unreachable_at is not None:
-                    user.unreachable_at = None
                 request = Request(update, context, session, user, tr, services)
+                if user is not None and user.unreachable_at is not None:
+                    # They write to us again, so they can be reached again.
+                    request.after_commit.append(_reachable_again(services, user.id))
                 result = await fn(request)
                 replies = (
                     [] if result is None else [result] if isinstance(result, Reply) else result
@@ -244,6 +246,20 @@ async def _run(
         for action in request.after_commit:
             await action()
     await deliver(update, context, replies)
+
+
+def _reachable_again(services: Services, user_id: int) -> Callable[[], Awaitable[None]]:
+    async def clear() -> None:
+        await set_reachable(services, user_id, reachable=True)
+
+    return clear
+
+
+async def set_reachable(services: Services, user_id: int, *, reachable: bool) -> None:
+    async with services.db.write() as session:
+        user = await session.get(User, user_id)
+        if user is not None:
+            user.unreachable_at = None if reachable else (user.unreachable_at or clock.now())
 
 
 async def deliver(update: Update, context: BotContext, replies: Sequence[Reply]) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
@@ -19,9 +19,17 @@ from telegram.ext import (
     filters,
 )
 
-from conversations.common import REGISTERED, Reply, Request, handler, in_all_languages
+from conversations.common import (
+    REGISTERED,
+    Reply,
+    Request,
+    handler,
+    in_all_languages,
+    set_reachable,
+)
 from conversations.context import BotContext
 from conversations.menu import Command, Np_, declare
+from models.users import get_user
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +114,23 @@ async def stale_button(request: Request) -> Reply:
     )
 
 
+async def membership_changed(update: Update, context: BotContext) -> None:
+    """A private chat blocked or unblocked the bot; a group chat added it (then it leaves)."""
+    chat = update.effective_chat
+    change = update.my_chat_member
+    if chat is None or change is None:
+        return
+    if chat.type != ChatType.PRIVATE:
+        await leave_group(update, context)
+        return
+    services = context.services
+    async with services.db.read() as session:
+        user = await get_user(session, chat.id)
+    if user is not None:
+        blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+        await set_reachable(services, user.id, reachable=not blocked)
+
+
 async def leave_group(update: Update, context: BotContext) -> None:
     """Private chats only: say so once, in all three languages, and leave."""
     chat = update.effective_chat
@@ -139,6 +164,6 @@ def handlers() -> list[BaseHandler]:
 def group_handlers() -> list[BaseHandler]:
     """Added first, in their own handler group, so no flow ever runs in a group chat."""
     return [
-        ChatMemberHandler(leave_group, ChatMemberHandler.MY_CHAT_MEMBER),
+        ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.ChatType.GROUPS, leave_group),
     ]

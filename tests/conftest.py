@@ -121,13 +121,15 @@ async def bot(tg: TelegramTestServer, settings: Settings, db: Database) -> Async
     await stop_bot(application)
 
 
-async def start_bot(tg: TelegramTestServer, settings: Settings, db: Database) -> Any:
+async def start_bot(
+    tg: TelegramTestServer, settings: Settings, db: Database, read_timeout: float = 5
+) -> Any:
     from telegram import Update
 
     from conversations.app import build_application
 
     configured = replace(settings, api_base_url=tg.base_url, api_file_url=tg.file_base_url)
-    application = build_application(configured, database=db, read_timeout=5)
+    application = build_application(configured, database=db, read_timeout=read_timeout)
     # The same order as Application.run_polling: initialize, post_init, start.
     await application.initialize()
     if application.post_init is not None:

@@ -164,7 +164,6 @@ class _CallbackQuery:
 
 @dataclass
 class _Poll:
-    request: web.Request
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     conflict: str | None = None
 
@@ -574,7 +573,7 @@ class TelegramTestServer:
             self._poller.wake.set()
             self._poller = None
 
-    async def _m_getUpdates(self, p: dict[str, Any], request: web.Request) -> Any:
+    async def _m_getUpdates(self, p: dict[str, Any], _request: web.Request) -> Any:
         if self.webhook["url"]:
             raise ApiError(409, CONFLICT_WEBHOOK)
         offset = _int_arg(p, "offset", 0)
@@ -586,7 +585,7 @@ class TelegramTestServer:
         if pending or timeout == 0:
             return pending
         self._abort_poll(CONFLICT_OTHER_POLLER)
-        poll = _Poll(request)
+        poll = _Poll()
         self._poller = poll
         try:
             with contextlib.suppress(TimeoutError):
