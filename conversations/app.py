@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
-from conversations import fallback, jobs, registration
+from conversations import fallback, guide, jobs, registration
 from conversations.context import BotApplication, BotContext, Services
 from conversations.errors import on_error
 from conversations.menu import push_default_menus
@@ -23,7 +23,7 @@ from models.settings import Settings
 log = logging.getLogger(__name__)
 
 # Every flow module exports handlers(); order matters only for overlapping patterns.
-FLOWS: list[ModuleType] = [registration]
+FLOWS: list[ModuleType] = [registration, guide]
 
 
 def build_application(

@@ -27,6 +27,7 @@ def dispatch(args: argparse.Namespace) -> int:
     )
     # httpx logs every request URL, which contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command = COMMANDS[args.command]
     try:
         return command(settings, args)
@@ -122,6 +123,7 @@ async def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
 
 @_async
 async def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    await asyncio.to_thread(prepare, settings)
     from models import operations
 
     database = _database(settings)
@@ -183,6 +185,7 @@ async def bot_username(settings: Settings) -> str:
 
 @_async
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    await asyncio.to_thread(prepare, settings)
     from models import areas, users
     from models.errors import DomainError
 
@@ -233,6 +236,7 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 
 @_async
 async def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
+    await asyncio.to_thread(prepare, settings)
     from models import areas, groups, users
     from models.errors import DomainError
 
@@ -280,6 +284,7 @@ async def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
 
 @_async
 async def cmd_area(settings: Settings, args: argparse.Namespace) -> int:
+    await asyncio.to_thread(prepare, settings)
     from models import areas
     from models.errors import DomainError
 

@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Every mapper must be known before the first session flushes (foreign keys cross modules).
+from models import registry  # noqa: F401
+
 BUSY_TIMEOUT_MS = 15_000
 
 
