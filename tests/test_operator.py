@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -174,7 +175,8 @@ async def test_backup_pg_restores_into_a_fresh_database(
         await conn.execute(text(f'CREATE DATABASE "{fresh}"'))
     await admin.dispose()
     fresh_url = settings.database_url.rsplit("/", 1)[0] + f"/{fresh}"
-    subprocess.run(
+    await asyncio.to_thread(
+        subprocess.run,
         ["pg_restore", "--no-owner", "--dbname", libpq_url(fresh_url), str(dump)],
         check=True,
         capture_output=True,
