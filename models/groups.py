@@ -40,6 +40,23 @@ class Group(Base):
     status: Mapped[str] = mapped_column(String(16), default=GroupStatus.PREPARING.value)
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
+    # The week the group does next (1-15); it moves on only when a session is recorded as held.
+    current_week: Mapped[int] = mapped_column(default=1)
+    # Bumped on every roster change, so attendance taps made on an older roster are refused.
+    roster_version: Mapped[int] = mapped_column(default=1)
+    # The preparation checklist, ticked before week 1.
+    prep_context: Mapped[bool] = mapped_column(default=False)
+    prep_mapping: Mapped[bool] = mapped_column(default=False)
+    prep_consent: Mapped[bool] = mapped_column(default=False)
+    prep_referral: Mapped[bool] = mapped_column(default=False)
+    # After week 15 the group continues as a self-help group.
+    self_help_name: Mapped[str | None] = mapped_column(String(80))
+    self_help_weekday: Mapped[int | None]
+    self_help_since: Mapped[date | None]
+
+    @property
+    def prep_done(self) -> bool:
+        return self.prep_context and self.prep_mapping and self.prep_consent and self.prep_referral
 
 
 class GroupMember(Base):
@@ -99,3 +116,30 @@ async def add_member(session: AsyncSession, *, user_id: int, group_id: int) -> G
     member.left_at = None
     await session.flush()
     return member
+
+
+PREP_ITEMS = ("context", "mapping", "consent", "referral")
+
+
+async def toggle_prep(session: AsyncSession, *, group: Group, item: str, actor_id: int | None) -> bool:
+    """Ticks or unticks one item of the preparation checklist; returns its new state."""
+    if item not in PREP_ITEMS:
+        raise InvalidInput("prep_item")
+    attribute = f"prep_{item}"
+    value = not getattr(group, attribute)
+    setattr(group, attribute, value)
+    group.version += 1
+    await audit(session, actor_id=actor_id, action=f"prep.{item}.{'on' if value else 'off'}",
+                record=("group", group.id))
+    return value
+
+
+async def groups_of(session: AsyncSession, user_id: int) -> list[Group]:
+    """The groups a facilitator leads now, oldest first."""
+    rows = await session.scalars(
+        select(Group)
+        .join(GroupMember, GroupMember.group_id == Group.id)
+        .where(GroupMember.user_id == user_id, GroupMember.left_at.is_(None))
+        .order_by(Group.id)
+    )
+    return list(rows)

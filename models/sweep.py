@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import service
 from models.clock import clock
-from models.db import Database
+
+if TYPE_CHECKING:  # models.db imports every model, this one included
+    from models.db import Database
 
 log = logging.getLogger(__name__)
 

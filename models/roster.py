@@ -1,0 +1,190 @@
+"""A group's participants, known only by pseudonymous codes chosen by the facilitators.
+
+The code-to-name key stays on paper with the facilitators. A participant who leaves is marked
+as left, never deleted, so attendance history stays whole.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import audit
+from models.base import Base
+from models.clock import clock
+from models.errors import InvalidInput, NotFound
+from models.groups import Group
+
+MAX_PARTICIPANTS = 15
+RECOMMENDED_MIN = 8
+CODE_MAX = 12
+# Letters, digits and - . _ ; no spaces, so a full name ("Marie Nshimirimana") cannot be a code.
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+SEPARATORS = re.compile(r"[,;\n]+")
+
+
+class Gender(enum.StrEnum):
+    FEMALE = "f"
+    MALE = "m"
+
+
+class Origin(enum.StrEnum):
+    RETURNEE = "returnee"
+    RESIDENT = "resident"
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("group_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(CODE_MAX))
+    gender: Mapped[str | None] = mapped_column(String(1))
+    origin: Mapped[str | None] = mapped_column(String(10))
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+
+@dataclass
+class AddResult:
+    added: list[str] = field(default_factory=list)
+    # (code as typed, reason key): too_long, bad_characters, duplicate, roster_full
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def code_problem(code: str) -> str | None:
+    if len(code) > CODE_MAX:
+        return "too_long"
+    if " " in code:
+        return "has_space"
+    if not CODE_RE.match(code):
+        return "bad_characters"
+    return None
+
+
+async def active_participants(session: AsyncSession, group_id: int) -> list[Participant]:
+    rows = await session.scalars(
+        select(Participant)
+        .where(Participant.group_id == group_id, Participant.left_at.is_(None))
+        .order_by(Participant.id)
+    )
+    return list(rows)
+
+
+async def count_active(session: AsyncSession, group_id: int) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.group_id == group_id, Participant.left_at.is_(None))
+    )
+    return int(count or 0)
+
+
+async def add_codes(
+    session: AsyncSession, *, group: Group, text: str, actor_id: int | None
+) -> AddResult:
+    """Adds codes typed several at a time (commas, semicolons or new lines between them)."""
+    result = AddResult()
+    existing = {
+        p.code.casefold(): p
+        for p in await session.scalars(select(Participant).where(Participant.group_id == group.id))
+    }
+    active = sum(1 for p in existing.values() if p.active)
+    for raw in SEPARATORS.split(text):
+        code = raw.strip()
+        if not code:
+            continue
+        problem = code_problem(code)
+        if problem is None and code.casefold() in existing:
+            previous = existing[code.casefold()]
+            problem = "duplicate" if previous.active else None
+            if problem is None:  # someone who left comes back under the same code
+                if active >= MAX_PARTICIPANTS:
+                    problem = "roster_full"
+                else:
+                    previous.left_at = None
+                    active += 1
+                    result.added.append(previous.code)
+                    continue
+        if problem is None and active >= MAX_PARTICIPANTS:
+            problem = "roster_full"
+        if problem is not None:
+            result.rejected.append((code[:40], problem))
+            continue
+        participant = Participant(group_id=group.id, code=code, joined_at=clock.now())
+        session.add(participant)
+        existing[code.casefold()] = participant
+        active += 1
+        result.added.append(code)
+    if result.added:
+        group.roster_version += 1
+        await session.flush()
+        await audit(session, actor_id=actor_id, action="roster.add", record=("group", group.id))
+    return result
+
+
+async def get_participant(session: AsyncSession, group_id: int, participant_id: int) -> Participant:
+    participant = await session.get(Participant, participant_id)
+    if participant is None or participant.group_id != group_id:
+        raise NotFound("participant")
+    return participant
+
+
+async def rename(
+    session: AsyncSession, *, group: Group, participant: Participant, code: str, actor_id: int | None
+) -> None:
+    code = code.strip()
+    problem = code_problem(code) if code else "empty"
+    if problem is None:
+        clash = await session.scalar(
+            select(Participant.id).where(
+                Participant.group_id == group.id,
+                func.lower(Participant.code) == code.casefold(),
+                Participant.id != participant.id,
+            )
+        )
+        problem = "duplicate" if clash is not None else None
+    if problem is not None:
+        raise InvalidInput(f"code_{problem}")
+    participant.code = code
+    group.roster_version += 1
+    await audit(session, actor_id=actor_id, action="roster.rename",
+                record=("participant", participant.id))
+
+
+async def mark_left(
+    session: AsyncSession, *, group: Group, participant: Participant, actor_id: int | None
+) -> None:
+    if participant.left_at is None:
+        participant.left_at = clock.now()
+        group.roster_version += 1
+        await audit(session, actor_id=actor_id, action="roster.left",
+                    record=("participant", participant.id))
+
+
+async def set_details(
+    session: AsyncSession,
+    *,
+    participant: Participant,
+    gender: Gender | None = None,
+    origin: Origin | None = None,
+    actor_id: int | None,
+) -> None:
+    """Optional statistics only; tapping the same value again clears it."""
+    if gender is not None:
+        participant.gender = None if participant.gender == gender.value else gender.value
+    if origin is not None:
+        participant.origin = None if participant.origin == origin.value else origin.value
+    await audit(session, actor_id=actor_id, action="roster.details",
+                record=("participant", participant.id))
