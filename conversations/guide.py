@@ -327,8 +327,9 @@ def _turn_buttons(tr: Translator, library: Library, guide: Guide, index: int) ->
         row.append(Button(f"{following} ›", pack("gd", guide.id, index + 1)))
     elif after is not None:
         upcoming, _ = library.guide(tr.lang, after)
-        label = _fit(short_label(tr, upcoming))
-        row.append(Button(f"{label} ›", pack("gd", upcoming.id, 0)))
+        if upcoming.screens:
+            label = _fit(short_label(tr, upcoming))
+            row.append(Button(f"{label} ›", pack("gd", upcoming.id, 0)))
     return row
 
 
