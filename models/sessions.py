@@ -487,3 +487,47 @@ async def start_self_help(
     group.status = GroupStatus.SELF_HELP.value
     group.version += 1
     await audit(session, actor_id=actor_id, action="group.self_help", record=("group", group.id))
+
+
+class CheckinAnswer(enum.StrEnum):
+    MEETING = "meeting"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class SelfHelpCheckin(Base):
+    """The monthly answer of a self-help group's facilitators: still meeting, paused, stopped."""
+
+    __tablename__ = "self_help_checkins"
+    __table_args__ = (UniqueConstraint("group_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    answer: Mapped[str] = mapped_column(String(12))
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime]
+
+
+async def answer_checkin(
+    session: AsyncSession, *, group: Group, month: str, answer: CheckinAnswer, actor_id: int | None
+) -> SelfHelpCheckin:
+    """The latest answer of the month counts (either facilitator may answer or correct it)."""
+    if group.status != GroupStatus.SELF_HELP:
+        raise DomainError("not_self_help")
+    row = await session.scalar(
+        select(SelfHelpCheckin).where(
+            SelfHelpCheckin.group_id == group.id, SelfHelpCheckin.month == month
+        )
+    )
+    if row is None:
+        row = SelfHelpCheckin(group_id=group.id, month=month, answer=answer.value,
+                              answered_by=actor_id, answered_at=clock.now())
+        session.add(row)
+    else:
+        row.answer = answer.value
+        row.answered_by = actor_id
+        row.answered_at = clock.now()
+    await audit(session, actor_id=actor_id, action=f"self_help.{answer.value}",
+                record=("group", group.id))
+    return row
