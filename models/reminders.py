@@ -38,14 +38,20 @@ async def _running_groups(session: AsyncSession) -> list[Group]:
 
 async def _queued_keys(session: AsyncSession, kind: str, since: datetime) -> set[str]:
     rows = await session.scalars(
-        select(OutboxMessage.key).where(OutboxMessage.kind == kind,
-                                        OutboxMessage.created_at >= since)
+        select(OutboxMessage.key).where(
+            OutboxMessage.kind == kind, OutboxMessage.created_at >= since
+        )
     )
     return set(rows)
 
 
 async def _queue_for_facilitators(
-    session: AsyncSession, *, kind: str, group: Group, period: str, known: set[str],
+    session: AsyncSession,
+    *,
+    kind: str,
+    group: Group,
+    period: str,
+    known: set[str],
     payload: dict[str, object],
 ) -> int:
     queued = 0
@@ -53,8 +59,14 @@ async def _queue_for_facilitators(
         key = outbox.outbox_key(kind, f"group:{group.id}", period, user_id)
         if key in known:
             continue
-        if await outbox.enqueue(session, kind=kind, subject=f"group:{group.id}", period=period,
-                                recipient_id=user_id, payload=payload):
+        if await outbox.enqueue(
+            session,
+            kind=kind,
+            subject=f"group:{group.id}",
+            period=period,
+            recipient_id=user_id,
+            payload=payload,
+        ):
             queued += 1
     return queued
 
@@ -69,10 +81,16 @@ async def queue_meeting_reminders(session: AsyncSession, now: datetime) -> int:
         if meeting - REMIND_BEFORE > now:
             continue
         queued += await _queue_for_facilitators(
-            session, kind="meeting_reminder", group=group, period=meeting.date().isoformat(),
+            session,
+            kind="meeting_reminder",
+            group=group,
+            period=meeting.date().isoformat(),
             known=known,
-            payload={"group_id": group.id, "week": group.current_week,
-                     "meeting": meeting.isoformat()},
+            payload={
+                "group_id": group.id,
+                "week": group.current_week,
+                "meeting": meeting.isoformat(),
+            },
         )
     return queued
 
@@ -96,9 +114,16 @@ async def queue_record_nudges(session: AsyncSession, now: datetime) -> int:
         if recorded is not None:
             continue
         queued += await _queue_for_facilitators(
-            session, kind="record_nudge", group=group, period=meeting.date().isoformat(),
-            known=known, payload={"group_id": group.id, "week": group.current_week,
-                                  "meeting": meeting.isoformat()},
+            session,
+            kind="record_nudge",
+            group=group,
+            period=meeting.date().isoformat(),
+            known=known,
+            payload={
+                "group_id": group.id,
+                "week": group.current_week,
+                "meeting": meeting.isoformat(),
+            },
         )
     return queued
 
@@ -112,12 +137,18 @@ async def queue_self_help_checkins(session: AsyncSession, now: datetime) -> int:
     for group in groups:
         local = now.astimezone(ZoneInfo(group.timezone))
         since = group.self_help_since
-        if local.hour < CHECKIN_HOUR or since is None or (since.year, since.month) == (
-            local.year, local.month
+        if (
+            local.hour < CHECKIN_HOUR
+            or since is None
+            or (since.year, since.month) == (local.year, local.month)
         ):
             continue
         queued += await _queue_for_facilitators(
-            session, kind="selfhelp_checkin", group=group, period=f"{local:%Y-%m}", known=known,
+            session,
+            kind="selfhelp_checkin",
+            group=group,
+            period=f"{local:%Y-%m}",
+            known=known,
             payload={"group_id": group.id},
         )
     return queued

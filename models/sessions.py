@@ -238,7 +238,11 @@ def _check_date(group: Group, day: date, previous: date | None) -> None:
 
 
 async def _snapshot(
-    session: AsyncSession, record_type: str, record_id: int, version: int, actor_id: int | None,
+    session: AsyncSession,
+    record_type: str,
+    record_id: int,
+    version: int,
+    actor_id: int | None,
     data: dict[str, Any],
 ) -> None:
     session.add(
@@ -320,8 +324,9 @@ async def record_not_held(
     )
     session.add(record)
     await session.flush()
-    await audit(session, actor_id=actor_id, action=f"session.{status.value}",
-                record=("session", record.id))
+    await audit(
+        session, actor_id=actor_id, action=f"session.{status.value}", record=("session", record.id)
+    )
     return record
 
 
@@ -350,27 +355,39 @@ async def save_attendance(
         raise InvalidInput("participant")
     previous = await attendance_of(session, record.id)
     if record.attendance_saved:
-        await _snapshot(session, "attendance", record.id, record.version, actor_id,
-                        {"absent": sorted(k for k, v in previous.items() if not v)})
+        await _snapshot(
+            session,
+            "attendance",
+            record.id,
+            record.version,
+            actor_id,
+            {"absent": sorted(k for k, v in previous.items() if not v)},
+        )
     existing = {
         row.participant_id: row
-        for row in await session.scalars(select(Attendance).where(Attendance.session_id == record.id))
+        for row in await session.scalars(
+            select(Attendance).where(Attendance.session_id == record.id)
+        )
     }
     for participant in roster:
         present = participant.id not in absent
         row = existing.get(participant.id)
         if row is None:
-            session.add(Attendance(session_id=record.id, participant_id=participant.id,
-                                   present=present))
+            session.add(
+                Attendance(session_id=record.id, participant_id=participant.id, present=present)
+            )
         else:
             row.present = present
     corrected = record.attendance_saved
     record.attendance_saved = True
     record.version += 1
     record.updated_at = clock.now()
-    await audit(session, actor_id=actor_id,
-                action="attendance.correct" if corrected else "attendance.save",
-                record=("session", record.id))
+    await audit(
+        session,
+        actor_id=actor_id,
+        action="attendance.correct" if corrected else "attendance.save",
+        record=("session", record.id),
+    )
     await session.flush()
     await _queue_absence_visits(session, group=group, record=record, absent=absent)
     return roster
@@ -399,9 +416,14 @@ async def _queue_absence_visits(
     facilitators = await facilitator_ids(session, group.id)
     for pid in streak:
         for user_id in facilitators:
-            await outbox.enqueue(session, kind="absence_visit", subject=f"participant:{pid}",
-                                 period=f"session:{record.id}", recipient_id=user_id,
-                                 payload={"group_id": group.id, "participant_id": pid})
+            await outbox.enqueue(
+                session,
+                kind="absence_visit",
+                subject=f"participant:{pid}",
+                period=f"session:{record.id}",
+                recipient_id=user_id,
+                payload={"group_id": group.id, "participant_id": pid},
+            )
 
 
 async def facilitator_ids(session: AsyncSession, group_id: int) -> list[int]:
@@ -448,11 +470,21 @@ async def save_reflection(
         if version is None or existing.version != version:
             raise Conflict()
         _check_correctable(record)
-        await _snapshot(session, "reflection", existing.id, existing.version, actor_id, {
-            "phase": existing.phase, "climate": existing.climate, "topics": existing.topics,
-            "follow_ups": existing.follow_ups, "referral": existing.referral,
-            "note_changed": note is not None and note != existing.note,
-        })
+        await _snapshot(
+            session,
+            "reflection",
+            existing.id,
+            existing.version,
+            actor_id,
+            {
+                "phase": existing.phase,
+                "climate": existing.climate,
+                "topics": existing.topics,
+                "follow_ups": existing.follow_ups,
+                "referral": existing.referral,
+                "note_changed": note is not None and note != existing.note,
+            },
+        )
         existing.version += 1
         reflection = existing
     reflection.phase = draft.phase
@@ -465,8 +497,9 @@ async def save_reflection(
     reflection.recorded_by = actor_id
     reflection.updated_at = now
     await session.flush()
-    await audit(session, actor_id=actor_id, action="reflection.save",
-                record=("reflection", reflection.id))
+    await audit(
+        session, actor_id=actor_id, action="reflection.save", record=("reflection", reflection.id)
+    )
     return reflection
 
 
@@ -521,13 +554,19 @@ async def answer_checkin(
         )
     )
     if row is None:
-        row = SelfHelpCheckin(group_id=group.id, month=month, answer=answer.value,
-                              answered_by=actor_id, answered_at=clock.now())
+        row = SelfHelpCheckin(
+            group_id=group.id,
+            month=month,
+            answer=answer.value,
+            answered_by=actor_id,
+            answered_at=clock.now(),
+        )
         session.add(row)
     else:
         row.answer = answer.value
         row.answered_by = actor_id
         row.answered_at = clock.now()
-    await audit(session, actor_id=actor_id, action=f"self_help.{answer.value}",
-                record=("group", group.id))
+    await audit(
+        session, actor_id=actor_id, action=f"self_help.{answer.value}", record=("group", group.id)
+    )
     return row

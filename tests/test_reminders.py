@@ -16,8 +16,8 @@ from models.groups import Group
 from models.outbox import OutboxMessage
 from models.settings import Settings
 from models.sweep import run_sweep
-from tests import factories
 from models.users import Role
+from tests import factories
 from tests.e2e import register
 from tests.process import BotProcess
 from tests.tgserver import TelegramTestServer
@@ -58,7 +58,7 @@ async def send_outbox(application: Any) -> None:
 async def test_reminder_the_day_before_at_meeting_time_once(
     tg: TelegramTestServer, bot: Any, db: Database
 ) -> None:
-    group, person = await setup_group(tg, db, "rn")
+    _, person = await setup_group(tg, db, "rn")
     clock.set(MEETING - timedelta(hours=24, minutes=1))
     await run_sweep(db)
     assert await queued(db, "meeting_reminder") == 0
