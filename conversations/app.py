@@ -11,19 +11,29 @@ from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
-from conversations import fallback, guide, jobs, registration
+from conversations import (
+    fallback,
+    guide,
+    jobs,
+    newgroup,
+    registration,
+    reminders,
+    roster,
+    session,
+)
 from conversations.context import BotApplication, BotContext, Services
 from conversations.errors import on_error
 from conversations.menu import push_default_menus
 from conversations.persistence import SQLPersistence
 from conversations.state import UserData
+from models import retention
 from models.db import Database
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
 
 # Every flow module exports handlers(); order matters only for overlapping patterns.
-FLOWS: list[ModuleType] = [registration, guide]
+FLOWS: list[ModuleType] = [registration, guide, session, reminders, roster, newgroup]
 
 
 def build_application(
@@ -59,6 +69,7 @@ def build_application(
         application.add_handlers(flow.handlers())
     application.add_handlers(fallback.handlers())
     application.add_error_handler(on_error)  # type: ignore[arg-type]
+    retention.configure(settings.retention_months)
     jobs.schedule(application, settings)
     return application
 

@@ -201,6 +201,10 @@ async def _run(
     if tg_user is None or chat is None or chat.type != ChatType.PRIVATE:
         return
     services.last_update_id = update.update_id
+    message = update.message
+    if message is not None and (message.text or "").startswith("/") and context.user_data:
+        # A new command abandons whatever text the bot was waiting for.
+        context.state.clear()
     tr = translator(guess_language(tg_user.language_code, services.settings.default_language))
     replies: list[Reply]
     request: Request | None = None

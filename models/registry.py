@@ -6,6 +6,7 @@ from models import (  # noqa: F401
     groups,
     outbox,
     reminders,
+    retention,
     roster,
     service,
     sessions,
