@@ -37,9 +37,9 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self._log: IO[bytes] | None = None
 
-    async def start(self) -> None:
-        """Starts the bot and waits until it polls for updates."""
-        polls_before = len(self.tg.calls_to("getUpdates"))
+    async def start(self, ready_call: str = "getUpdates") -> None:
+        """Starts the bot and waits until it polls for updates (or sets its webhook)."""
+        polls_before = len(self.tg.calls_to(ready_call))
         self._log = self.log_path.open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -51,7 +51,7 @@ class BotProcess:
             stderr=self._log,
         )
         try:
-            await eventually(lambda: len(self.tg.calls_to("getUpdates")) > polls_before, 30)
+            await eventually(lambda: len(self.tg.calls_to(ready_call)) > polls_before, 30)
         except AssertionError:
             raise AssertionError(f"the bot did not start:\n{self.log()}") from None
 
