@@ -262,8 +262,8 @@ async def test_future_date_and_stale_or_forged_buttons_change_nothing(
         f"st:{other.id}:1",
         f"sa:{group.id}:1:2026133",
         f"sa:{group.id}:1:20261399",
-        f"as:99999:1:1:0",
-        f"at:1:1:1:99999999:0",
+        "as:99999:1:1:0",
+        "at:1:1:1:99999999:0",
         "rf:1:0:9.9.9.9.9.9:s",
     ]:
         await person.tap_data(panel, forged)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9a47a41f0192
+Revision ID: fa09c6807528
 Revises:
-Create Date: 2026-11-25 18:34:38.602546
+Create Date: 2026-11-25 18:44:39.227028
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import models.base
 import models.crypto
 
 
-revision: str = "9a47a41f0192"
+revision: str = "fa09c6807528"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -119,6 +119,91 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_users_telegram_id")),
     )
+    op.create_table(
+        "agreement_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=16), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("roster_version", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("party_ids", sa.String(length=200), nullable=False),
+        sa.Column("outside_roles", sa.String(length=120), nullable=False),
+        sa.Column("witness_roles", sa.String(length=120), nullable=False),
+        sa.Column("reached_on", sa.Date(), nullable=True),
+        sa.Column("written", sa.Boolean(), nullable=True),
+        sa.Column("summary", models.crypto.EncryptedText(), nullable=True),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_agreement_drafts_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_agreement_drafts_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_drafts")),
+        sa.UniqueConstraint("key", name=op.f("uq_agreement_drafts_key")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_agreement_drafts_user_id")),
+    )
+    op.create_table(
+        "agreements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("summary", models.crypto.EncryptedText(), nullable=True),
+        sa.Column("reached_on", sa.Date(), nullable=False),
+        sa.Column("written", sa.Boolean(), nullable=False),
+        sa.Column("outside_roles", sa.String(length=120), nullable=False),
+        sa.Column("witness_roles", sa.String(length=120), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reference", sa.String(length=30), nullable=True),
+        sa.Column("reported_by", sa.Integer(), nullable=True),
+        sa.Column("draft_key", sa.String(length=16), nullable=True),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acknowledged_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_by", sa.Integer(), nullable=True),
+        sa.Column("documented_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("documented_by", sa.Integer(), nullable=True),
+        sa.Column("reminded_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("escalated_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["acknowledged_by"],
+            ["users.id"],
+            name=op.f("fk_agreements_acknowledged_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["documented_by"],
+            ["users.id"],
+            name=op.f("fk_agreements_documented_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_agreements_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reported_by"],
+            ["users.id"],
+            name=op.f("fk_agreements_reported_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreements")),
+        sa.UniqueConstraint("draft_key", name=op.f("uq_agreements_draft_key")),
+    )
+    with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_agreements_group_id"), ["group_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_agreements_status"), ["status"], unique=False)
+
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -267,6 +352,29 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "self_help_checkins",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("answer", sa.String(length=12), nullable=False),
+        sa.Column("answered_by", sa.Integer(), nullable=True),
+        sa.Column("answered_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["answered_by"],
+            ["users.id"],
+            name=op.f("fk_self_help_checkins_answered_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_self_help_checkins_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_self_help_checkins")),
+        sa.UniqueConstraint("group_id", "month", name=op.f("uq_self_help_checkins_group_id_month")),
+    )
+    op.create_table(
         "session_records",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=False),
@@ -299,6 +407,97 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("session_records", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_session_records_group_id"), ["group_id"], unique=False)
+
+    op.create_table(
+        "agreement_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("detail", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_agreement_events_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_agreement_events_agreement_id_agreements"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_events")),
+    )
+    with op.batch_alter_table("agreement_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_agreement_events_agreement_id"), ["agreement_id"], unique=False
+        )
+
+    op.create_table(
+        "agreement_follow_ups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("step", sa.String(length=4), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("asked_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("answer", sa.String(length=16), nullable=True),
+        sa.Column("answered_by", sa.Integer(), nullable=True),
+        sa.Column("answered_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_agreement_follow_ups_agreement_id_agreements"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["answered_by"],
+            ["users.id"],
+            name=op.f("fk_agreement_follow_ups_answered_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_follow_ups")),
+        sa.UniqueConstraint(
+            "agreement_id", "step", name=op.f("uq_agreement_follow_ups_agreement_id_step")
+        ),
+    )
+    with op.batch_alter_table("agreement_follow_ups", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_agreement_follow_ups_agreement_id"), ["agreement_id"], unique=False
+        )
+
+    op.create_table(
+        "agreement_parties",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_agreement_parties_agreement_id_agreements"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participants.id"],
+            name=op.f("fk_agreement_parties_participant_id_participants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_parties")),
+        sa.UniqueConstraint(
+            "agreement_id",
+            "participant_id",
+            name=op.f("uq_agreement_parties_agreement_id_participant_id"),
+        ),
+    )
+    with op.batch_alter_table("agreement_parties", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_agreement_parties_agreement_id"), ["agreement_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_agreement_parties_participant_id"), ["participant_id"], unique=False
+        )
 
     op.create_table(
         "attendance",
@@ -369,10 +568,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_attendance_participant_id"))
 
     op.drop_table("attendance")
+    with op.batch_alter_table("agreement_parties", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agreement_parties_participant_id"))
+        batch_op.drop_index(batch_op.f("ix_agreement_parties_agreement_id"))
+
+    op.drop_table("agreement_parties")
+    with op.batch_alter_table("agreement_follow_ups", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agreement_follow_ups_agreement_id"))
+
+    op.drop_table("agreement_follow_ups")
+    with op.batch_alter_table("agreement_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agreement_events_agreement_id"))
+
+    op.drop_table("agreement_events")
     with op.batch_alter_table("session_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_session_records_group_id"))
 
     op.drop_table("session_records")
+    op.drop_table("self_help_checkins")
     with op.batch_alter_table("record_history", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_record_history_record_id"))
 
@@ -397,6 +610,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
 
     op.drop_table("audit_log")
+    with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agreements_status"))
+        batch_op.drop_index(batch_op.f("ix_agreements_group_id"))
+
+    op.drop_table("agreements")
+    op.drop_table("agreement_drafts")
     op.drop_table("users")
     with op.batch_alter_table("groups", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_groups_area_path"))
