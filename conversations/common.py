@@ -202,6 +202,8 @@ async def _run(
         return
     services.last_update_id = update.update_id
     message = update.message
+    if message is not None:
+        services.message_log.append((chat.id, message.message_id, clock.now()))
     if message is not None and (message.text or "").startswith("/") and context.user_data:
         # A new command abandons whatever text the bot was waiting for.
         context.state.clear()
@@ -266,6 +268,15 @@ async def set_reachable(services: Services, user_id: int, *, reachable: bool) ->
             user.unreachable_at = None if reachable else (user.unreachable_at or clock.now())
 
 
+async def flush_message_log(services: Services) -> None:
+    from models.privacy import log_messages
+
+    rows, services.message_log[:] = list(services.message_log), []
+    if rows:
+        async with services.db.write() as session:
+            await log_messages(session, rows)
+
+
 async def deliver(update: Update, context: BotContext, replies: Sequence[Reply]) -> None:
     """Sends the replies: answer the tap, edit in place where possible, else send."""
     query = update.callback_query
@@ -286,6 +297,8 @@ async def deliver(update: Update, context: BotContext, replies: Sequence[Reply])
         if not reply.text and reply.document is None:
             continue
         sent = await _show(update, context, chat.id, reply)
+        if sent is not None and (query is None or sent is not query.message):
+            context.services.message_log.append((chat.id, sent.message_id, clock.now()))
         if reply.panel and sent is not None and context.user_data is not None:
             context.state.panel_id = sent.message_id
         if reply.delete_user_message and update.message is not None:

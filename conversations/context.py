@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -21,6 +22,9 @@ class Services:
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     # Filled as the bot runs; `bot.py status` and the heartbeat read them.
     last_update_id: int | None = None
+    # Ids of messages in private chats (never their text), flushed to the database by the
+    # heartbeat so that /wipe can delete them while Telegram still allows it (48 hours).
+    message_log: list[tuple[int, int, datetime]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -10,6 +10,7 @@ import logging
 
 from telegram.ext import Application
 
+from conversations.common import flush_message_log
 from conversations.context import BotContext, Services
 from conversations.outbox import OutboxWorker
 from models import service
@@ -24,6 +25,7 @@ HEARTBEAT_SECONDS = 30
 
 async def heartbeat(context: BotContext) -> None:
     services: Services = context.services
+    await flush_message_log(services)
     async with services.db.write() as session:
         await service.set_state(session, "heartbeat", clock.now().isoformat())
         if services.last_update_id is not None:

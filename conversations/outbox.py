@@ -23,6 +23,7 @@ from conversations.common import Reply
 from conversations.context import Services
 from locales import Translator, translator
 from models import outbox
+from models.clock import clock
 from models.outbox import OutboxMessage
 from models.users import User
 
@@ -134,6 +135,7 @@ class OutboxWorker:
                 await outbox.mark_retry(session, row.id, error=type(error).__name__)
             return 0
         self._last_sent[chat_id] = time.monotonic()
+        self.services.message_log.append((chat_id, message.message_id, clock.now()))
         async with db.write() as session:
             await outbox.mark_sent(session, row.id, message.message_id)
         return 1

@@ -1,0 +1,94 @@
+"""/wipe clears this chat on a shared or borrowed phone; /mydata says what the bot holds."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from conversations.callbacks import pack, pattern, unpack
+from conversations.common import REGISTERED, Button, Reply, Request, flush_message_log, handler
+from conversations.menu import Command, Np_, declare
+from models import privacy
+from models.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+
+declare(
+    Command("wipe", REGISTERED, Np_("menu", "Clear this chat on a shared phone")),
+    Command("mydata", REGISTERED, Np_("menu", "What the bot keeps about you")),
+)
+BATCH = 100  # deleteMessages takes at most 100 ids
+
+
+@handler(roles=REGISTERED)
+async def wipe_command(request: Request) -> Reply:
+    tr = request.tr
+    text = "\n\n".join(
+        [
+            tr.pgettext(
+                "privacy",
+                "Delete the messages of the last 48 hours in this chat, yours and "
+                "the bot's? Your records stay saved.",
+            ),
+            tr.pgettext(
+                "privacy",
+                "Older messages can only be removed in Telegram itself: open the "
+                "chat menu and choose Clear history.",
+            ),
+        ]
+    )
+    return Reply(
+        text,
+        new=True,
+        buttons=[
+            [
+                Button(tr.pgettext("privacy", "Delete"), pack("wp", "y")),
+                Button(tr.pgettext("privacy", "Keep"), pack("wp", "n")),
+            ]
+        ],
+    )
+
+
+@handler(roles=REGISTERED)
+async def wipe_answer(request: Request) -> Reply:
+    (answer,) = unpack(request.data, "wp", 1)
+    tr = request.tr
+    if answer == "n":
+        return Reply(tr.pgettext("privacy", "Nothing was deleted."))
+    if answer != "y":
+        raise InvalidInput()
+    chat_id = request.me.telegram_id
+    services, bot = request.services, request.context.bot
+
+    async def wipe() -> None:
+        await flush_message_log(services)
+        async with services.db.read() as session:
+            ids = await privacy.deletable_messages(session, chat_id)
+        for start in range(0, len(ids), BATCH):
+            try:
+                await bot.delete_messages(chat_id, ids[start : start + BATCH])
+            except TelegramError as error:
+                log.info("wipe in chat %s: %s", chat_id, type(error).__name__)
+        async with services.db.write() as session:
+            await privacy.forget_messages(session, chat_id)
+
+    request.after_commit.append(wipe)
+    return Reply("", toast=tr.pgettext("privacy", "Deleted."))
+
+
+@handler(roles=REGISTERED)
+async def mydata_command(request: Request) -> Reply:
+    data = await privacy.my_data(request.session, request.me)
+    text = request.tr.render("privacy/mydata.j2", data=data)
+    return Reply(text, new=True)
+
+
+def handlers() -> list[BaseHandler]:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    return [
+        CommandHandler("wipe", wipe_command, filters=private),
+        CommandHandler("mydata", mydata_command, filters=private),
+        CallbackQueryHandler(wipe_answer, pattern=pattern("wp")),
+    ]
