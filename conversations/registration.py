@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from conversations import guard
 from conversations.callbacks import BadCallback, pack, pattern, unpack
 from conversations.common import (
     ANYONE,
@@ -85,6 +86,14 @@ def _refresh_menu(request: Request, user: User) -> None:
 @handler(roles=ANYONE, write=True)
 async def start(request: Request) -> Reply:
     code = request.args[0] if request.args else None
+    telegram_id = request.update.effective_user.id  # type: ignore[union-attr]
+    if code and guard.invite_failures.over(telegram_id):
+        return Reply(
+            in_all_languages(
+                "access", "Too many wrong invitation codes. Please try again in an hour."
+            ),
+            new=True,
+        )
     if code:
         try:
             user = await users.redeem_invite(
@@ -94,6 +103,7 @@ async def start(request: Request) -> Reply:
                 default_language=request.services.settings.default_language,
             )
         except DomainError as error:
+            guard.invite_failures.hit(telegram_id)
             return Reply(_invite_error_text(error.code), new=True)
         if not user.language_chosen:
             return language_picker()

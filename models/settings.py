@@ -65,6 +65,8 @@ class Settings:
     outbox_seconds: float = 2.0
     persistence_flush_seconds: float = 1.0
     retention_months: int = 24
+    # Updates one person may send per minute before the bot drops the rest (a stuck phone, abuse).
+    user_updates_per_minute: int = 60
     # A PostgreSQL schema of its own (tests give each worker one); None: the default search path.
     database_schema: str | None = None
 
@@ -172,5 +174,6 @@ def _parse(env: Mapping[str, str]) -> Settings:
         outbox_seconds=_number(env, "OUTBOX_SECONDS", 2.0, 0.05),
         persistence_flush_seconds=_number(env, "PERSISTENCE_FLUSH_SECONDS", 1.0, 0.05),
         retention_months=retention,
+        user_updates_per_minute=int(_number(env, "USER_UPDATES_PER_MINUTE", 60, 5)),
         database_schema=env.get("DATABASE_SCHEMA") or None,
     )

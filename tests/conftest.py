@@ -97,6 +97,8 @@ def settings(db: Database, tmp_path: Path) -> Settings:
         "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
         "DEFAULT_LANGUAGE": "rn",
         "BOT_USERNAME": "sociotherapy_test_bot",
+        # Tests tap far faster than a person; the per-user limit has its own test.
+        "USER_UPDATES_PER_MINUTE": "100000",
     }
     return replace(Settings.from_env(env), database_schema=f"test_{_worker()}" if PG_URL else None)
 
