@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from locales import translator
 from models import users
 from models.db import Database
 from models.service import UserDataRow
@@ -156,3 +157,28 @@ async def test_stale_and_forged_buttons_answer_clearly(
     async with db.read() as s:
         stored = await users.get_user(s, 506)
         assert stored is not None and stored.language == "fr"
+
+
+async def test_an_unexpected_error_gets_an_apology_and_logs_no_text(
+    tg: TelegramTestServer,
+    bot: Any,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from conversations import registration
+
+    person = await register(tg, db, 507, Role.TRAINEE, "fr")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(registration, "help_reply", broken)
+    await person.send("/help secret-words-7781")
+    apology = await person.next_message()
+    assert apology.plain == translator("fr").pgettext(
+        "error", "Sorry, something went wrong. Please try again."
+    )
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "RuntimeError" in logged and "507" in logged
+    assert "secret-words-7781" not in logged

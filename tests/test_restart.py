@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from locales import translator
 from models import crypto
 from models.db import Database
 from models.settings import Settings
@@ -72,3 +74,45 @@ async def test_an_update_redelivered_after_a_kill_changes_nothing_and_is_answere
         used = await s.scalar(select(Invite.used_count))
         assert used == 1
         assert await get_user(s, 802) is not None
+
+
+async def test_a_pending_text_step_survives_a_kill(
+    tg: TelegramTestServer, db: Database, process: BotProcess
+) -> None:
+    """The bot was waiting for a typed date; killed and restarted, it still is."""
+    from datetime import date, time
+
+    from models.service import UserDataRow
+    from models.sessions import SessionRecord
+    from tests import factories
+
+    async with db.write() as s:
+        group = await factories.group(s, weekday=2, meet_time=time(9), start_date=date(2026, 11, 4))
+    await process.start()
+    person = tg.add_user(user_id=803, first_name="F", language_code="fr")
+    code = await invite(db, Role.FACILITATOR, group_id=group.id)
+    await person.send(f"/start {code}")
+    await person.tap(await person.next_message(timeout=15), LANGUAGE_BUTTON["fr"])
+    await person.next_message(timeout=15)
+    await person.send("/session")
+    panel = await person.next_message(timeout=15)
+    await person.tap(panel, translator("fr").pgettext("session", "Held on another day"))
+    await person.next_message(timeout=15)
+
+    async def flushed() -> bool:
+        async with db.read() as s:
+            row = await s.get(UserDataRow, 803)
+            return row is not None and "session.date" in row.data
+
+    for _ in range(100):  # the persistence flushes within a second
+        if await flushed():
+            break
+        await asyncio.sleep(0.05)
+    assert await flushed()
+    await process.kill()
+    await process.start()
+    await person.send("18/11/2026")
+    await person.next_message(timeout=15)
+    async with db.read() as s:
+        record = await s.scalar(select(SessionRecord))
+        assert record is not None and record.held_on == date(2026, 11, 18)

@@ -1,0 +1,55 @@
+"""/audit: an admin reads the audit log (who did what to which record, when), newest first."""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from conversations.callbacks import int_part, pack, pattern, unpack
+from conversations.common import Button, Reply, Request, handler
+from conversations.menu import Command, Np_, declare
+from models.audit import audit, audit_page
+from models.users import Role
+
+ADMINS = frozenset({Role.ADMIN})
+PAGE = 15
+
+declare(Command("audit", ADMINS, Np_("menu", "The audit log")))
+
+
+async def _page(request: Request, before_id: int | None) -> Reply:
+    entries = await audit_page(request.session, before_id=before_id, limit=PAGE)
+    await audit(request.session, actor_id=request.me.id, action="audit.view")
+    tr = request.tr
+    title = tr.pgettext("audit", "Audit log, newest first")
+    lines = [f"<b>{title}</b>"]
+    for entry in entries:
+        who = f"#{entry.actor_id}" if entry.actor_id else tr.pgettext("audit", "system")
+        record = f" {entry.record_type} {entry.record_id}" if entry.record_type else ""
+        lines.append(f"{entry.at:%Y-%m-%d %H:%M} {who} <code>{entry.action}</code>{record}")
+    if not entries:
+        lines.append(tr.pgettext("audit", "Nothing more."))
+    buttons = []
+    if len(entries) == PAGE:
+        buttons.append([Button(tr.pgettext("audit", "Older"), pack("au", entries[-1].id))])
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+@handler(roles=ADMINS, write=True)
+async def audit_command(request: Request) -> Reply:
+    reply = await _page(request, None)
+    reply.new = True
+    return reply
+
+
+@handler(roles=ADMINS, write=True)
+async def older(request: Request) -> Reply:
+    (before,) = unpack(request.data, "au", 1)
+    return await _page(request, int_part(before))
+
+
+def handlers() -> list[BaseHandler]:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    return [
+        CommandHandler("audit", audit_command, filters=private),
+        CallbackQueryHandler(older, pattern=pattern("au")),
+    ]
