@@ -189,3 +189,22 @@ async def test_backup_pg_restores_into_a_fresh_database(
     restored_settings = Settings.from_env({"DATABASE_URL": fresh_url})
     status = cli(restored_settings, "status", DATABASE_SCHEMA=settings.database_schema or "")
     assert status.returncode == 0, status.stderr
+
+
+def test_postgresql_refuses_to_start_without_keys(settings: Settings) -> None:
+    result = cli(settings, "status", ENCRYPTION_KEYS="",
+                 DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    assert result.returncode == 2
+    assert "ENCRYPTION_KEYS" in result.stderr
+
+
+def test_sqlite_first_run_generates_an_owner_only_key(tmp_path: Path) -> None:
+    data = tmp_path / "fresh"
+    fresh = Settings.from_env({"DATA_DIR": str(data)})
+    result = cli(fresh, "status", ENCRYPTION_KEYS="")
+    assert result.returncode == 0, result.stderr
+    assert "Generated an encryption key" in result.stderr
+    key = data / crypto.KEY_FILE
+    assert (key.stat().st_mode & 0o777) == 0o600
+    again = cli(fresh, "status", ENCRYPTION_KEYS="")
+    assert "Generated" not in again.stderr
