@@ -56,3 +56,40 @@ def test_generated_key_file_is_owner_only(tmp_path: Path) -> None:
     assert (os.stat(tmp_path / crypto.KEY_FILE).st_mode & 0o777) == 0o600
     again, created_again = crypto.load_or_create_key_file(tmp_path)
     assert (again, created_again) == (key, False)
+
+
+async def test_reflection_notes_are_not_in_the_database_in_clear(db: Database) -> None:
+    from datetime import UTC, date, datetime, time
+
+    from sqlalchemy.engine import make_url
+
+    from models import roster, sessions
+    from models.clock import clock
+    from models.groups import Group
+    from tests import factories
+
+    marker = "ikibazo c'isambu marker-88213"
+    clock.set(datetime(2026, 11, 25, 12, tzinfo=UTC))
+    async with db.write() as s:
+        group = await factories.group(s, weekday=2, meet_time=time(9), start_date=date(2026, 11, 4))
+        await roster.add_codes(s, group=group, text="A1", actor_id=None)
+        stored = await s.get(Group, group.id)
+        assert stored is not None
+        record = await sessions.record_held(
+            s, group=stored, held_on=date(2026, 11, 25), actor_id=None
+        )
+        await sessions.save_reflection(
+            s,
+            record=record,
+            draft=sessions.ReflectionDraft(phase="safety"),
+            note=marker,
+            version=None,
+            actor_id=None,
+        )
+    async with db.read() as s:
+        raw = await s.scalar(text("SELECT note FROM reflections"))
+        assert marker not in raw
+    if db.is_sqlite:
+        path = Path(make_url(db.url).database or "")
+        await db.dispose()
+        assert not files_containing(path.parent, marker.encode())
