@@ -101,6 +101,29 @@ def parser() -> argparse.ArgumentParser:
     aa.add_argument("path", help='e.g. "Gitega/Giheta/Kabuye"')
     area.add_parser("list", help="the tree")
 
+    grp = sub.add_parser("group", help="sociotherapy groups").add_subparsers(
+        dest="action", required=True
+    )
+    gc = grp.add_parser("create", help="create a group and two facilitator invites")
+    gc.add_argument("--name", required=True, help="a neutral name, e.g. the place; no names")
+    gc.add_argument("--area", required=True, help="the colline: id or Province/Commune/Colline")
+    gc.add_argument(
+        "--weekday", required=True, help="0-6 (0 = Monday) or a day name in English or French"
+    )
+    gc.add_argument("--time", required=True, help="meeting time, HH:MM")
+    gc.add_argument("--start", required=True, help="first meeting, YYYY-MM-DD, on that weekday")
+    grp.add_parser("list", help="every group with place, meeting time, status and roster size")
+
+    part = sub.add_parser("participant", help="participants on request").add_subparsers(
+        dest="action", required=True
+    )
+    pf = part.add_parser("forget", help="remove a participant's code; the group's figures stay")
+    pf.add_argument("--group", type=int, required=True, help="the group's id")
+    pf.add_argument("--code", required=True, help="the participant's code")
+
+    au = sub.add_parser("audit", help="the audit log, newest first")
+    au.add_argument("--limit", type=int, default=50)
+
     sub.add_parser("keygen", help="print a new encryption key for ENCRYPTION_KEYS")
     bk = sub.add_parser("backup", help="copy the database and the keys into a folder")
     bk.add_argument("directory", type=Path)

@@ -12,10 +12,15 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
 from conversations import (
+    agreement,
+    auditlog,
+    coordinator,
     fallback,
+    guard,
     guide,
     jobs,
     newgroup,
+    privacy,
     registration,
     reminders,
     roster,
@@ -33,7 +38,18 @@ from models.settings import Settings
 log = logging.getLogger(__name__)
 
 # Every flow module exports handlers(); order matters only for overlapping patterns.
-FLOWS: list[ModuleType] = [registration, guide, session, reminders, roster, newgroup]
+FLOWS: list[ModuleType] = [
+    registration,
+    guide,
+    session,
+    reminders,
+    roster,
+    newgroup,
+    agreement,
+    coordinator,
+    privacy,
+    auditlog,
+]
 
 
 def build_application(
@@ -64,12 +80,14 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
     application: BotApplication = builder.build()  # type: ignore[assignment]
     application.bot_data["services"] = services
+    application.add_handlers(guard.handlers(), group=-2)
     application.add_handlers(fallback.group_handlers(), group=-1)
     for flow in FLOWS:
         application.add_handlers(flow.handlers())
     application.add_handlers(fallback.handlers())
     application.add_error_handler(on_error)  # type: ignore[arg-type]
     retention.configure(settings.retention_months)
+    guard.configure(settings.user_updates_per_minute)
     jobs.schedule(application, settings)
     return application
 

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from models import crypto
@@ -225,13 +225,17 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     finally:
         await database.dispose()
+    print_invite(invite, code, username)
+    return 0
+
+
+def print_invite(invite: Any, code: str, username: str) -> None:
     print(
         f"invite {invite.id}: role {invite.role}, {invite.uses_left} use(s), "
         f"expires {invite.expires_at:%Y-%m-%d}"
     )
     print(f"code: {code}")
     print(f"link: https://t.me/{username}?start={code}")
-    return 0
 
 
 @_async
@@ -307,6 +311,111 @@ async def cmd_area(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- groups -------------------------------------------------------------------------------------
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def parse_weekday(text: str) -> int:
+    """0-6 with 0 = Monday, or an English or French day name ("wednesday", "Mercredi")."""
+    from babel.dates import get_day_names
+
+    value = text.strip().casefold()
+    if value.isdigit() and int(value) <= 6:
+        return int(value)
+    # Babel, like date.weekday(), counts from 0 = Monday.
+    names = {
+        str(name).casefold(): int(index)
+        for lang in ("en", "fr")
+        for index, name in get_day_names("wide", locale=lang).items()
+    }
+    if value in names:
+        return names[value]
+    raise ValueError(f"--weekday: 0-6 (0 = Monday) or a day name, got {text!r}")
+
+
+def _group_schedule(args: argparse.Namespace) -> tuple[int, time, date]:
+    """--weekday, --time and --start, checked; ValueError names the option at fault."""
+    from models import groups
+    from models.errors import InvalidInput
+
+    weekday = parse_weekday(args.weekday)
+    try:
+        meet_time = groups.parse_time(args.time)
+    except InvalidInput:
+        raise ValueError(f"--time: HH:MM from 00:00 to 23:59, got {args.time!r}") from None
+    try:
+        start = date.fromisoformat(args.start) if len(args.start) == 10 else None
+    except ValueError:
+        start = None
+    if start is None:
+        raise ValueError(f"--start: a date as YYYY-MM-DD, got {args.start!r}")
+    if start.weekday() != weekday:
+        raise ValueError(
+            f"--start: {start:%Y-%m-%d} is a {_WEEKDAYS[start.weekday()]}, "
+            f"not a {_WEEKDAYS[weekday]}"
+        )
+    return weekday, meet_time, start
+
+
+@_async
+async def cmd_group(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "create":
+        # Checked before touching the database, so a typo costs nothing.
+        try:
+            weekday, meet_time, start = _group_schedule(args)
+        except ValueError as error:
+            print(f"Not done: {error}", file=sys.stderr)
+            return 2
+    await asyncio.to_thread(prepare, settings)
+    from models import areas, groups, roster, users
+    from models.errors import DomainError
+
+    database = _database(settings)
+    try:
+        if args.action == "list":
+            async with database.read() as session:
+                for group in await groups.list_groups(session):
+                    area = await session.get(areas.Area, group.area_id)
+                    place = " / ".join(await areas.area_names(session, area)) if area else "?"
+                    size = await roster.count_active(session, group.id)
+                    print(
+                        f"{group.id:>5}  {group.name}  [{place}]  "
+                        f"weekday={group.weekday} ({_WEEKDAYS[group.weekday]}) "
+                        f"{group.meet_time:%H:%M}  {group.status}  "
+                        f"week {group.current_week}/{groups.WEEKS}  roster {size}"
+                    )
+            return 0
+        # Before writing: the invite codes are shown only once, so they must be printable.
+        username = await bot_username(settings)
+        async with database.write() as session:
+            area = await areas.find_area(session, args.area)
+            group = await groups.create_group(
+                session,
+                name=args.name,
+                area=area,
+                weekday=weekday,
+                meet_time=meet_time,
+                start_date=start,
+                timezone=settings.timezone,
+            )
+            invites = [
+                await users.create_invite(
+                    session, role=users.Role.FACILITATOR, group_id=group.id, uses=1, days=14
+                )
+                for _ in range(2)
+            ]
+    except DomainError as error:
+        print(f"Not done: {error.code}", file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+    print(f"group {group.id}: {group.name}")
+    for code, invite in invites:
+        print_invite(invite, code, username)
+    return 0
+
+
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from models import backup
 
@@ -328,6 +437,45 @@ def cmd_content(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+@_async
+async def cmd_participant(settings: Settings, args: argparse.Namespace) -> int:
+    await asyncio.to_thread(prepare, settings)
+    from models import privacy
+    from models.errors import DomainError
+
+    database = _database(settings)
+    try:
+        async with database.write() as session:
+            participant = await privacy.forget_participant(
+                session, group_id=args.group, code=args.code, actor_id=None
+            )
+    except DomainError as error:
+        print(f"Not done: {error.code}", file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+    print(f"participant {participant.id}: code removed (now {participant.code}); figures kept")
+    return 0
+
+
+@_async
+async def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    await asyncio.to_thread(prepare, settings)
+    from models.audit import audit_page
+
+    database = _database(settings)
+    try:
+        async with database.read() as session:
+            entries = await audit_page(session, limit=max(1, min(args.limit, 10_000)))
+    finally:
+        await database.dispose()
+    for entry in entries:
+        who = f"user {entry.actor_id}" if entry.actor_id else "system"
+        record = f"{entry.record_type} {entry.record_id}" if entry.record_type else ""
+        print(f"{entry.at:%Y-%m-%d %H:%M:%S}  {who:<12} {entry.action:<28} {record}")
+    return 0
+
+
 def cmd_keygen(settings: Settings, args: argparse.Namespace) -> int:
     print(crypto.generate_key())
     return 0
@@ -342,7 +490,10 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "invite": cmd_invite,
     "user": cmd_user,
     "area": cmd_area,
+    "group": cmd_group,
     "backup": cmd_backup,
     "content": cmd_content,
     "keygen": cmd_keygen,
+    "audit": cmd_audit,
+    "participant": cmd_participant,
 }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, time
+import re
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,7 +122,9 @@ async def add_member(session: AsyncSession, *, user_id: int, group_id: int) -> G
 PREP_ITEMS = ("context", "mapping", "consent", "referral")
 
 
-async def toggle_prep(session: AsyncSession, *, group: Group, item: str, actor_id: int | None) -> bool:
+async def toggle_prep(
+    session: AsyncSession, *, group: Group, item: str, actor_id: int | None
+) -> bool:
     """Ticks or unticks one item of the preparation checklist; returns its new state."""
     if item not in PREP_ITEMS:
         raise InvalidInput("prep_item")
@@ -129,8 +132,12 @@ async def toggle_prep(session: AsyncSession, *, group: Group, item: str, actor_i
     value = not getattr(group, attribute)
     setattr(group, attribute, value)
     group.version += 1
-    await audit(session, actor_id=actor_id, action=f"prep.{item}.{'on' if value else 'off'}",
-                record=("group", group.id))
+    await audit(
+        session,
+        actor_id=actor_id,
+        action=f"prep.{item}.{'on' if value else 'off'}",
+        record=("group", group.id),
+    )
     return value
 
 
@@ -143,3 +150,34 @@ async def groups_of(session: AsyncSession, user_id: int) -> list[Group]:
         .order_by(Group.id)
     )
     return list(rows)
+
+
+# --- creating groups: the values a coordinator chooses -----------------------------------------
+
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3])\s*[:hH.]\s*([0-5][0-9])$")
+
+
+def parse_time(text: str) -> time:
+    """A meeting time typed as 14:30, 9:00, 14h30 or 14.30."""
+    match = _TIME.match(text.strip()[:20])
+    if match is None:
+        raise InvalidInput("meeting_time")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def next_meeting_dates(weekday: int, today: date, count: int = 4) -> list[date]:
+    """The next `count` dates after today that fall on `weekday` (0 = Monday)."""
+    if not 0 <= weekday <= 6:
+        raise InvalidInput("weekday")
+    first = today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    return [first + timedelta(weeks=n) for n in range(count)]
+
+
+async def child_areas(session: AsyncSession, parent_id: int | None) -> list[Area]:
+    """One level of the area tree (the provinces when `parent_id` is None), by name."""
+    condition = Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id
+    return list(await session.scalars(select(Area).where(condition).order_by(Area.name)))
+
+
+async def list_groups(session: AsyncSession) -> list[Group]:
+    return list(await session.scalars(select(Group).order_by(Group.id)))

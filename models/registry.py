@@ -1,11 +1,14 @@
 """Imports every model so that Base.metadata is complete (Alembic and tests use it)."""
 
 from models import (  # noqa: F401
+    agreements,
     areas,
     audit,
     groups,
     outbox,
+    privacy,
     reminders,
+    reports,
     retention,
     roster,
     service,

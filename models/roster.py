@@ -64,10 +64,11 @@ class AddResult:
 
 
 def code_problem(code: str) -> str | None:
+    # A space first: "Marie Nshimirimana" is a name, which matters more than its length.
+    if any(c.isspace() for c in code):
+        return "has_space"
     if len(code) > CODE_MAX:
         return "too_long"
-    if " " in code:
-        return "has_space"
     if not CODE_RE.match(code):
         return "bad_characters"
     return None
@@ -78,6 +79,16 @@ async def active_participants(session: AsyncSession, group_id: int) -> list[Part
         select(Participant)
         .where(Participant.group_id == group_id, Participant.left_at.is_(None))
         .order_by(Participant.id)
+    )
+    return list(rows)
+
+
+async def left_participants(session: AsyncSession, group_id: int) -> list[Participant]:
+    """Those who left, most recent first; kept so that their attendance history stays whole."""
+    rows = await session.scalars(
+        select(Participant)
+        .where(Participant.group_id == group_id, Participant.left_at.is_not(None))
+        .order_by(Participant.left_at.desc(), Participant.id)
     )
     return list(rows)
 
@@ -96,6 +107,9 @@ async def add_codes(
 ) -> AddResult:
     """Adds codes typed several at a time (commas, semicolons or new lines between them)."""
     result = AddResult()
+    # PostgreSQL: one roster change per group at a time, so two facilitators adding at once
+    # cannot pass 15 together (SQLite already serialises writers with BEGIN IMMEDIATE).
+    await session.refresh(group, with_for_update=True)
     existing = {
         p.code.casefold(): p
         for p in await session.scalars(select(Participant).where(Participant.group_id == group.id))
@@ -142,7 +156,12 @@ async def get_participant(session: AsyncSession, group_id: int, participant_id: 
 
 
 async def rename(
-    session: AsyncSession, *, group: Group, participant: Participant, code: str, actor_id: int | None
+    session: AsyncSession,
+    *,
+    group: Group,
+    participant: Participant,
+    code: str,
+    actor_id: int | None,
 ) -> None:
     code = code.strip()
     problem = code_problem(code) if code else "empty"
@@ -159,8 +178,9 @@ async def rename(
         raise InvalidInput(f"code_{problem}")
     participant.code = code
     group.roster_version += 1
-    await audit(session, actor_id=actor_id, action="roster.rename",
-                record=("participant", participant.id))
+    await audit(
+        session, actor_id=actor_id, action="roster.rename", record=("participant", participant.id)
+    )
 
 
 async def mark_left(
@@ -169,8 +189,9 @@ async def mark_left(
     if participant.left_at is None:
         participant.left_at = clock.now()
         group.roster_version += 1
-        await audit(session, actor_id=actor_id, action="roster.left",
-                    record=("participant", participant.id))
+        await audit(
+            session, actor_id=actor_id, action="roster.left", record=("participant", participant.id)
+        )
 
 
 async def set_details(
@@ -186,5 +207,6 @@ async def set_details(
         participant.gender = None if participant.gender == gender.value else gender.value
     if origin is not None:
         participant.origin = None if participant.origin == origin.value else origin.value
-    await audit(session, actor_id=actor_id, action="roster.details",
-                record=("participant", participant.id))
+    await audit(
+        session, actor_id=actor_id, action="roster.details", record=("participant", participant.id)
+    )

@@ -47,3 +47,36 @@ async def register(
     await person.tap(picker, LANGUAGE_BUTTON[lang])
     await person.next_message()
     return person
+
+
+async def join(tg: TelegramTestServer, user_id: int, code: str, lang: str) -> Any:
+    """A person opens an invite link they were given (its code) and picks a language."""
+    person = tg.add_user(user_id=user_id, first_name="Test", language_code="fr")
+    await person.send(f"/start {code}")
+    picker = await person.next_message()
+    assert picker.labels == ["Ikirundi", "Français", "English"], picker
+    await person.tap(picker, LANGUAGE_BUTTON[lang])
+    await person.next_message()
+    return person
+
+
+async def flush_outbox(application: Any, db: Database, rounds: int = 60) -> None:
+    """Runs the outbox worker until nothing is pending, moving the clock past each backoff."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from models.clock import clock
+    from models.outbox import OutboxMessage, OutboxStatus
+
+    worker = application.bot_data["services"].extra["outbox"]
+    for _ in range(rounds):
+        await worker.run_once(application.bot)
+        async with db.read() as s:
+            pending = await s.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING.value)
+            )
+        if pending is None:
+            return
+        clock.advance(timedelta(minutes=16))
+    raise AssertionError("outbox still pending")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,3 +47,31 @@ async def user(
     )
     await users.set_language(session, registered, language)
     return registered
+
+
+async def agreement(
+    session: AsyncSession,
+    *,
+    group: Group,
+    reporter: User,
+    codes: tuple[str, ...] = ("A1", "A2"),
+    kind: str = "land",
+    reached_on: date | None = None,
+    summary: str = "A1 lets A2 farm the lower field; they meet again in June.",
+    written: bool = True,
+) -> Any:
+    """An agreement saved the way the flow saves it (alerts queued); the codes must be on the
+    group's active roster."""
+    from models import agreements
+    from models.roster import active_participants
+    from models.sessions import local_today
+
+    draft = await agreements.start_draft(
+        session, user=reporter, group=group, kind=agreements.Kind(kind)
+    )
+    roster = await active_participants(session, group.id)
+    draft.party_ids = ",".join(str(p.id) for p in roster if p.code in codes)
+    draft.reached_on = reached_on or local_today(group)
+    draft.written = written
+    draft.summary = summary
+    return await agreements.save_draft(session, draft=draft, user=reporter)

@@ -33,7 +33,7 @@ async def test_encrypted_column_keeps_no_plaintext_on_disk(tmp_path: Path) -> No
 
 
 def files_containing(folder: Path, needle: bytes) -> list[str]:
-    return [p.name for p in folder.iterdir() if needle in p.read_bytes()]
+    return [p.name for p in folder.iterdir() if p.is_file() and needle in p.read_bytes()]
 
 
 def test_rotation_old_key_still_decrypts_new_key_encrypts() -> None:
