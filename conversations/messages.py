@@ -22,4 +22,8 @@ def domain_error_text(tr: Translator, error: DomainError) -> str:
         "not_registered": tr.pgettext("access", "Please open your invitation link first."),
         "language": tr.pgettext("error", "That language is not available."),
     }
-    return texts.get(error.code, tr.pgettext("error", "That did not work. Please try again."))
+    # A specific code without its own text falls back to the text of its kind (NotFound, ...).
+    for code in (error.code, type(error).code):
+        if code in texts:
+            return texts[code]
+    return tr.pgettext("error", "That did not work. Please try again.")
