@@ -127,7 +127,7 @@ async def test_a_group_from_creation_to_self_help(
             await run_sweep(db)
             await flush_outbox(bot, db)
             nudge_text = translator(lang).pgettext("reminder", "A short reminder")
-            nudge = await second.wait_for(lambda m: m.plain.startswith(nudge_text))
+            nudge = await second.wait_for(lambda m, text=nudge_text: m.plain.startswith(text))
             await second.tap(nudge, translator(lang).pgettext("reminder", "Record it now"))
             panel = await second.next_message()
             await second.tap(panel, s(lang, "Held on another day"))
