@@ -45,10 +45,38 @@ def declare(*commands: Command) -> None:
             _COMMANDS.append(command)
 
 
+# The order people see: their weekly work first, reading next, settings last.
+ORDER = (
+    "session",
+    "roster",
+    "agreement",
+    "pending",
+    "groups",
+    "report",
+    "newgroup",
+    "guide",
+    "week",
+    "topics",
+    "audit",
+    "language",
+    "mydata",
+    "wipe",
+    "cancel",
+    "help",
+    "start",
+)
+
+
+def _position(command: Command) -> int:
+    return ORDER.index(command.name) if command.name in ORDER else len(ORDER)
+
+
 def commands_for(role: Role | None) -> list[Command]:
     if role is None:
-        return [c for c in _COMMANDS if c.public]
-    return [c for c in _COMMANDS if role in c.roles]
+        chosen = [c for c in _COMMANDS if c.public]
+    else:
+        chosen = [c for c in _COMMANDS if role in c.roles]
+    return sorted(chosen, key=_position)
 
 
 def bot_commands(commands: Iterable[Command], tr: Translator) -> list[BotCommand]:

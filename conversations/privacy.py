@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from conversations.callbacks import pack, pattern, unpack
 from conversations.common import REGISTERED, Button, Reply, Request, flush_message_log, handler
 from conversations.menu import Command, Np_, declare
+from conversations.messages import role_name
 from models import privacy
 from models.errors import InvalidInput
 
@@ -81,7 +82,14 @@ async def wipe_answer(request: Request) -> Reply:
 @handler(roles=REGISTERED)
 async def mydata_command(request: Request) -> Reply:
     data = await privacy.my_data(request.session, request.me)
-    text = request.tr.render("privacy/mydata.j2", data=data)
+    from conversations.registration import LANGUAGE_NAMES
+
+    text = request.tr.render(
+        "privacy/mydata.j2",
+        data=data,
+        role=role_name(request.tr, data["role"]),
+        language=LANGUAGE_NAMES.get(data["language"], data["language"]),
+    )
     return Reply(text, new=True)
 
 
