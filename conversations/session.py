@@ -31,6 +31,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from content.guides import default_library
 from content.telegram_html import escape
 from conversations import fallback
+from conversations.agreement import agreement_button
 from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack
 from conversations.common import Button, Reply, Request, handler
 from conversations.guide import PHASE_NAMES
@@ -894,6 +895,7 @@ async def _summary(
                 ),
             )
         ],
+        [agreement_button(tr, group.id)],
         [Button(tr.pgettext("session", "Back to the week"), pack("so", group.id))],
     ]
     return Reply("\n".join(lines), buttons=buttons)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from pathlib import Path
@@ -14,6 +15,20 @@ from tests.process import BotProcess
 from tests.tgserver import TelegramTestServer
 
 SECRET = "s3cret-token_for-the-webhook-test"
+
+
+async def listening(port: int) -> None:
+    """The webhook server may start listening a moment after the webhook is set."""
+    for _ in range(200):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise AssertionError(f"nothing listens on port {port}")
 
 
 def free_port() -> int:
@@ -50,6 +65,7 @@ async def test_webhook_requires_the_secret_token(
     url = f"http://127.0.0.1:{port}/telegram"
     try:
         await process.start(ready_call="setWebhook")
+        await listening(port)
         (call,) = tg.calls_to("setWebhook")[-1:]
         assert call["url"] == "https://bot.example.org/telegram"
         assert call["secret_token"] == SECRET
