@@ -484,7 +484,8 @@ async def _pending_reply(request: Request) -> Reply:
             scope.groups().where(Group.id.in_({a.group_id for a in rows}))
         )
     }
-    lines = [f"<b>{tr.pgettext('coordinator', 'Agreements waiting')}</b>"]
+    title = tr.pgettext("coordinator", "Agreements waiting")
+    lines = [f"<b>{title}</b>"]
     buttons = []
     for agreement in rows:
         group = groups[agreement.group_id]
