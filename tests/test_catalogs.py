@@ -7,7 +7,7 @@ from locales import catalogs
 
 ROOT = Path(__file__).resolve().parent.parent
 # Babel cannot see a translation call inside an f-string: such a string never gets translated.
-IN_FSTRING = re.compile(r"""\bf(["']).*?\{[^}]*pgettext\(""")
+IN_FSTRING = re.compile(r"""\bf(["']).*?\{[^}]*pgettext\(\s*["']""")
 
 
 def test_catalogs_are_current_and_complete() -> None:
