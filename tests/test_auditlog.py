@@ -24,9 +24,12 @@ async def test_admin_reads_the_audit_log_and_others_cannot(
     await trainee.send("/audit")
     denied = await trainee.next_message()
     assert "invite.redeem" not in denied.plain
-    assert translator("fr").pgettext(
-        "access", "This is not part of your role. Send /help to see what you can do."
-    ) in denied.plain
+    assert (
+        translator("fr").pgettext(
+            "access", "This is not part of your role. Send /help to see what you can do."
+        )
+        in denied.plain
+    )
 
     from tests.test_operator import cli
 

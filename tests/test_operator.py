@@ -192,8 +192,9 @@ async def test_backup_pg_restores_into_a_fresh_database(
 
 
 def test_postgresql_refuses_to_start_without_keys(settings: Settings) -> None:
-    result = cli(settings, "status", ENCRYPTION_KEYS="",
-                 DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    result = cli(
+        settings, "status", ENCRYPTION_KEYS="", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none"
+    )
     assert result.returncode == 2
     assert "ENCRYPTION_KEYS" in result.stderr
 

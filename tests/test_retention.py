@@ -21,10 +21,17 @@ async def test_old_notes_are_erased_and_figures_kept(db: Database) -> None:
         await roster.add_codes(s, group=group, text="A1,A2,A3", actor_id=None)
         stored = await s.get(Group, group.id)
         assert stored is not None
-        record = await sessions.record_held(s, group=stored, held_on=date(2026, 11, 25),
-                                            actor_id=None)
-        await sessions.save_reflection(s, record=record, draft=ReflectionDraft(phase="safety",
-                                       climate=3), note="old note", version=None, actor_id=None)
+        record = await sessions.record_held(
+            s, group=stored, held_on=date(2026, 11, 25), actor_id=None
+        )
+        await sessions.save_reflection(
+            s,
+            record=record,
+            draft=ReflectionDraft(phase="safety", climate=3),
+            note="old note",
+            version=None,
+            actor_id=None,
+        )
     clock.set(datetime(2028, 11, 1, tzinfo=UTC))  # 23 months later: kept
     await run_sweep(db)
     async with db.read() as s:
