@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -70,10 +71,29 @@ def setup_keys(settings: Settings) -> None:
 
 
 def _async(fn: Callable[[Settings, argparse.Namespace], Awaitable[int]]) -> Callable[..., int]:
+    """Runs an async command; a domain error (bad id, bad value) is a one-line refusal."""
+
     def run(settings: Settings, args: argparse.Namespace) -> int:
-        return asyncio.run(fn(settings, args))
+        from models.errors import DomainError
+
+        try:
+            return asyncio.run(fn(settings, args))
+        except DomainError as error:
+            print(f"Not done: {error.code}", file=sys.stderr)
+            return 1
 
     return run
+
+
+@asynccontextmanager
+async def _opened(settings: Settings) -> AsyncIterator[Any]:
+    """The database, prepared (keys, migrations) and closed afterwards."""
+    await asyncio.to_thread(prepare, settings)
+    database = _database(settings)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 def _database(settings: Settings) -> Any:
@@ -123,15 +143,10 @@ async def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
 
 @_async
 async def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    await asyncio.to_thread(prepare, settings)
     from models import operations
 
-    database = _database(settings)
-    try:
-        async with database.read() as session:
-            report = await operations.status_report(session)
-    finally:
-        await database.dispose()
+    async with _opened(settings) as database, database.read() as session:
+        report = await operations.status_report(session)
     for key, value in report.items():
         print(f"{key:<22} {value}")
     return 0
@@ -185,12 +200,9 @@ async def bot_username(settings: Settings) -> str:
 
 @_async
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
-    await asyncio.to_thread(prepare, settings)
     from models import areas, users
-    from models.errors import DomainError
 
-    database = _database(settings)
-    try:
+    async with _opened(settings) as database:
         async with database.write() as session:
             if args.action == "list":
                 for invite in await users.list_invites(session):
@@ -220,11 +232,6 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
                 days=args.days,
             )
         username = await bot_username(settings)
-    except DomainError as error:
-        print(f"Could not create the invite: {error.code}", file=sys.stderr)
-        return 1
-    finally:
-        await database.dispose()
     print_invite(invite, code, username)
     return 0
 
@@ -240,12 +247,9 @@ def print_invite(invite: Any, code: str, username: str) -> None:
 
 @_async
 async def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
-    await asyncio.to_thread(prepare, settings)
     from models import areas, groups, users
-    from models.errors import DomainError
 
-    database = _database(settings)
-    try:
+    async with _opened(settings) as database:
         async with database.write() as session:
             if args.action == "list":
                 for user in await users.list_users(session):
@@ -278,22 +282,14 @@ async def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
                 if user is not None and user.role == users.Role.TRAINEE:
                     user.role = users.Role.FACILITATOR.value
                 print(f"user {args.user_id} now leads group {args.group_id}")
-    except DomainError as error:
-        print(f"Not done: {error.code}", file=sys.stderr)
-        return 1
-    finally:
-        await database.dispose()
     return 0
 
 
 @_async
 async def cmd_area(settings: Settings, args: argparse.Namespace) -> int:
-    await asyncio.to_thread(prepare, settings)
     from models import areas
-    from models.errors import DomainError
 
-    database = _database(settings)
-    try:
+    async with _opened(settings) as database:
         async with database.write() as session:
             if args.action == "add":
                 names = [n.strip() for n in args.path.split("/") if n.strip()]
@@ -303,11 +299,6 @@ async def cmd_area(settings: Settings, args: argparse.Namespace) -> int:
             for area in await areas.list_areas(session):
                 depth = area.path.count("/") - 2
                 print(f"{area.id:>5}  {'  ' * depth}{area.name} ({area.level})")
-    except DomainError as error:
-        print(f"Not done: {error.code}", file=sys.stderr)
-        return 1
-    finally:
-        await database.dispose()
     return 0
 
 
@@ -367,12 +358,9 @@ async def cmd_group(settings: Settings, args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"Not done: {error}", file=sys.stderr)
             return 2
-    await asyncio.to_thread(prepare, settings)
     from models import areas, groups, roster, users
-    from models.errors import DomainError
 
-    database = _database(settings)
-    try:
+    async with _opened(settings) as database:
         if args.action == "list":
             async with database.read() as session:
                 for group in await groups.list_groups(session):
@@ -405,11 +393,6 @@ async def cmd_group(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 for _ in range(2)
             ]
-    except DomainError as error:
-        print(f"Not done: {error.code}", file=sys.stderr)
-        return 1
-    finally:
-        await database.dispose()
     print(f"group {group.id}: {group.name}")
     for code, invite in invites:
         print_invite(invite, code, username)
@@ -439,36 +422,22 @@ def cmd_content(settings: Settings, args: argparse.Namespace) -> int:
 
 @_async
 async def cmd_participant(settings: Settings, args: argparse.Namespace) -> int:
-    await asyncio.to_thread(prepare, settings)
     from models import privacy
-    from models.errors import DomainError
 
-    database = _database(settings)
-    try:
-        async with database.write() as session:
-            participant = await privacy.forget_participant(
-                session, group_id=args.group, code=args.code, actor_id=None
-            )
-    except DomainError as error:
-        print(f"Not done: {error.code}", file=sys.stderr)
-        return 1
-    finally:
-        await database.dispose()
+    async with _opened(settings) as database, database.write() as session:
+        participant = await privacy.forget_participant(
+            session, group_id=args.group, code=args.code, actor_id=None
+        )
     print(f"participant {participant.id}: code removed (now {participant.code}); figures kept")
     return 0
 
 
 @_async
 async def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
-    await asyncio.to_thread(prepare, settings)
     from models.audit import audit_page
 
-    database = _database(settings)
-    try:
-        async with database.read() as session:
-            entries = await audit_page(session, limit=max(1, min(args.limit, 10_000)))
-    finally:
-        await database.dispose()
+    async with _opened(settings) as database, database.read() as session:
+        entries = await audit_page(session, limit=max(1, min(args.limit, 10_000)))
     for entry in entries:
         who = f"user {entry.actor_id}" if entry.actor_id else "system"
         record = f"{entry.record_type} {entry.record_id}" if entry.record_type else ""
