@@ -39,9 +39,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from content.guides import default_library
 from content.telegram_html import escape
 from conversations import fallback
-from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack
+from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack_sub
 from conversations.common import Button, Reply, Request, handler
-from conversations.jobs import wake_outbox
 from conversations.menu import Command, Np_, declare
 from conversations.outbox import renders
 from conversations.pick import choose_group, my_groups, no_group
@@ -117,17 +116,7 @@ def agreement_button(tr: Translator, group_id: int) -> Button:
 
 
 def _parts(request: Request, sub: str, count: int) -> list[str]:
-    parts = unpack(request.data, "ag", count + 1)
-    if parts[0] != sub:
-        raise BadCallback(request.data)
-    return parts[1:]
-
-
-def _wake(request: Request) -> None:
-    async def now() -> None:
-        wake_outbox(request.context)
-
-    request.after_commit.append(now)
+    return unpack_sub(request.data, "ag", sub, count)
 
 
 def _cancel_button(tr: Translator, key: str = "0") -> Button:
@@ -292,7 +281,7 @@ async def referral_requested(request: Request) -> Reply:
     (group_id,) = _parts(request, "vr", 1)
     group = await _group(request, int_part(group_id))
     await agreements.request_referral(request.session, group=group, actor_id=request.me.id)
-    _wake(request)
+    request.send_outbox_soon()
     tr = request.tr
     text = tr.pgettext(
         "agreement",
@@ -695,7 +684,7 @@ async def save(request: Request) -> Reply:
     draft, _ = await _draft(request, key)
     agreement = await agreements.save_draft(request.session, draft=draft, user=request.me)
     request.context.state.clear()
-    _wake(request)
+    request.send_outbox_soon()
     return _saved(request.tr, agreement)
 
 
@@ -774,7 +763,7 @@ async def follow_up_answer(request: Request) -> Reply:
     tr = request.tr
     answer = tr.pgettext(*ANSWER_NAMES[Answer(row.answer)]) if row.answer else ""
     if recorded:
-        _wake(request)
+        request.send_outbox_soon()
         text = tr.pgettext("agreement", "Thank you. Saved: {answer}. The coordinator is told.")
     else:
         text = tr.pgettext("agreement", "This was already answered: {answer}.")

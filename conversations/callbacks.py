@@ -40,6 +40,14 @@ def unpack(data: str | None, action: str, count: int | None = None) -> list[str]
     return parts
 
 
+def unpack_sub(data: str | None, action: str, sub: str, count: int) -> list[str]:
+    """For actions with sub-actions ("ag:k:12:land"): the parts after `action:sub`."""
+    parts = unpack(data, action, count + 1)
+    if parts[0] != sub:
+        raise BadCallback(data)
+    return parts[1:]
+
+
 def int_part(value: str) -> int:
     if not value.isdigit() or len(value) > 12:
         raise BadCallback(value)

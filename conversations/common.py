@@ -92,6 +92,16 @@ class Request:
     # Telegram calls to make once the transaction is committed (e.g. pushing a command menu).
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
+    def send_outbox_soon(self) -> None:
+        """After the commit, send what this update queued in the outbox without waiting."""
+
+        async def wake() -> None:
+            from conversations.jobs import wake_outbox  # jobs imports this module
+
+            wake_outbox(self.context)
+
+        self.after_commit.append(wake)
+
     @property
     def me(self) -> User:
         if self.user is None:  # the wrapper never calls a registered-only handler without a user

@@ -10,7 +10,6 @@ Button data:
   co:v:<agreement>              view details (a new, protected message)
   co:k:<agreement>              acknowledge (on the alert); co:kd:<agreement> on the details
   co:d:<agreement>:<version>    record (or correct) the reference number of the signed paper
-  co:p                          the agreements waiting (/pending)
   co:rc / co:rx / co:rv         the attendance chart (PNG) / XLSX export / CSV exports
 """
 
@@ -27,9 +26,8 @@ from conversations.agreement import (
     kind_name,
     role_names,
 )
-from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack
+from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack_sub
 from conversations.common import Button, Reply, Request, handler
-from conversations.jobs import wake_outbox
 from conversations.menu import Command, Np_, declare
 from conversations.outbox import renders
 from locales import Translator
@@ -79,17 +77,7 @@ def attention(tr: Translator) -> str:
 
 
 def _parts(request: Request, sub: str, count: int) -> list[str]:
-    parts = unpack(request.data, "co", count + 1)
-    if parts[0] != sub:
-        raise BadCallback(request.data)
-    return parts[1:]
-
-
-def _wake(request: Request) -> None:
-    async def now() -> None:
-        wake_outbox(request.context)
-
-    request.after_commit.append(now)
+    return unpack_sub(request.data, "co", sub, count)
 
 
 def _alert_buttons(tr: Translator, agreement: Agreement) -> list[list[Button]]:
@@ -520,12 +508,6 @@ async def pending_command(request: Request) -> Reply:
 
 
 @handler(roles=COORDINATORS, write=True)
-async def pending_tap(request: Request) -> Reply:
-    _parts(request, "p", 0)
-    return await _pending_reply(request)
-
-
-@handler(roles=COORDINATORS, write=True)
 async def groups_command(request: Request) -> Reply:
     scope = await _scope(request)
     tr = request.tr
@@ -635,7 +617,6 @@ def handlers() -> list[BaseHandler]:
         "k": acknowledge,
         "kd": acknowledge_in_details,
         "d": ask_reference,
-        "p": pending_tap,
         "rc": chart,
         "rx": export_xlsx,
         "rv": export_csv,

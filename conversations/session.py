@@ -555,6 +555,7 @@ async def save_attendance(request: Request) -> Reply:
         )
     except Conflict:
         return await _attendance(request, group, record, None, note=_changed(request.tr))
+    request.send_outbox_soon()  # visit prompts for members absent twice in a row
     tr = request.tr
     saved = tr.pgettext("session", "Attendance saved: {present}/{total} present.").format(
         present=len(roster) - len(absent), total=len(roster)
