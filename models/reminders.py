@@ -71,6 +71,10 @@ async def _queue_for_facilitators(
     return queued
 
 
+def _about(group: Group, meeting: datetime) -> dict[str, object]:
+    return {"group_id": group.id, "week": group.current_week, "meeting": meeting.isoformat()}
+
+
 @sweeper("meeting_reminders")
 async def queue_meeting_reminders(session: AsyncSession, now: datetime) -> int:
     """The day before the meeting, at the meeting's time: a reminder with the week's guide."""
@@ -86,11 +90,7 @@ async def queue_meeting_reminders(session: AsyncSession, now: datetime) -> int:
             group=group,
             period=meeting.date().isoformat(),
             known=known,
-            payload={
-                "group_id": group.id,
-                "week": group.current_week,
-                "meeting": meeting.isoformat(),
-            },
+            payload=_about(group, meeting),
         )
     return queued
 
@@ -119,11 +119,7 @@ async def queue_record_nudges(session: AsyncSession, now: datetime) -> int:
             group=group,
             period=meeting.date().isoformat(),
             known=known,
-            payload={
-                "group_id": group.id,
-                "week": group.current_week,
-                "meeting": meeting.isoformat(),
-            },
+            payload=_about(group, meeting),
         )
     return queued
 
