@@ -48,12 +48,20 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def _schema() -> str:
+    """A schema per worker and per run, so two runs on one database never touch each other."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid():x}")[:8]
+    return f"test_{run}_{_worker()}"
+
+
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str | None]:
+def database_template(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str | None]]:
     """Migrates once per worker; tests then get a copy (SQLite) or emptied tables (PostgreSQL)."""
     if PG_URL:
         url = normalise_database_url(PG_URL)
-        schema = f"test_{_worker()}"
+        schema = _schema()
 
         async def fresh_schema() -> None:
             database = Database(url)
@@ -62,13 +70,21 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, st
                 await session.execute(text(f'CREATE SCHEMA "{schema}"'))
             await database.dispose()
 
+        async def drop_schema() -> None:
+            database = Database(url)
+            async with database.write() as session:
+                await session.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await database.dispose()
+
         asyncio.run(fresh_schema())
         upgrade(url, schema)
-        return url, schema
+        yield url, schema
+        asyncio.run(drop_schema())
+        return
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     url = f"sqlite+aiosqlite:///{path}"
     upgrade(url)
-    return url, None
+    yield url, None
 
 
 @pytest.fixture
@@ -100,7 +116,7 @@ def settings(db: Database, tmp_path: Path) -> Settings:
         # Tests tap far faster than a person; the per-user limit has its own test.
         "USER_UPDATES_PER_MINUTE": "100000",
     }
-    return replace(Settings.from_env(env), database_schema=f"test_{_worker()}" if PG_URL else None)
+    return replace(Settings.from_env(env), database_schema=_schema() if PG_URL else None)
 
 
 # --- the bot against the Bot API test server ---------------------------------------------------
