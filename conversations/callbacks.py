@@ -48,8 +48,12 @@ def unpack_sub(data: str | None, action: str, sub: str, count: int) -> list[str]
     return parts[1:]
 
 
+# Ids are database integers, 32-bit on PostgreSQL: a larger number makes the query itself fail.
+MAX_INT = 2**31 - 1
+
+
 def int_part(value: str) -> int:
-    if not value.isdigit() or len(value) > 12:
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or int(value) > MAX_INT:
         raise BadCallback(value)
     return int(value)
 
