@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from datetime import timedelta
 from types import ModuleType
+from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
+from telegram.request import HTTPXRequest
 
 from conversations import (
     agreement,
@@ -29,13 +33,22 @@ from conversations import (
 from conversations.context import BotApplication, BotContext, Services
 from conversations.errors import on_error
 from conversations.menu import push_default_menus
+from conversations.ordering import PerUserUpdateProcessor
 from conversations.persistence import SQLPersistence
+from conversations.ratelimit import TelegramLimits
 from conversations.state import UserData
 from models import retention
+from models.clock import clock
 from models.db import Database
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# Longest that the next getUpdates waits for the updates fetched before to be handled (seconds).
+CONFIRM_WAIT = 2.0
+
+# Updates handled at once (of different people): within PostgreSQL's pool of 20 connections.
+UPDATE_WORKERS = 16
 
 # Every flow module exports handlers(); order matters only for overlapping patterns.
 FLOWS: list[ModuleType] = [
@@ -59,10 +72,18 @@ def build_application(
     rate_limiter: bool = True,
     read_timeout: float = 10.0,
 ) -> BotApplication:
-    database = database or Database(settings.database_url, schema=settings.database_schema)
+    database = database or Database(
+        settings.database_url,
+        schema=settings.database_schema,
+        busy_seconds=settings.sqlite_busy_seconds,
+    )
+    clock.time_scale = settings.time_scale
     services = Services(settings=settings, db=database)
+    updates: asyncio.Queue[object] = asyncio.Queue()
     builder = (
         Application.builder()
+        .update_queue(updates)
+        .get_updates_request(ConfirmWhenHandled(updates))
         .token(settings.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
@@ -74,10 +95,12 @@ def build_application(
         .pool_timeout(read_timeout)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        # Different people's updates side by side, each person's in order (ordering.py).
+        .concurrent_updates(PerUserUpdateProcessor(UPDATE_WORKERS))
     )
     if rate_limiter:
-        # Telegram's overall and per-group limits; a 429 is retried after retry_after.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+        # Telegram's flood limits kept on our side; a 429 is retried after retry_after.
+        builder = builder.rate_limiter(TelegramLimits(max_retries=5))
     application: BotApplication = builder.build()  # type: ignore[assignment]
     application.bot_data["services"] = services
     application.add_handlers(guard.handlers(), group=-2)
@@ -90,6 +113,27 @@ def build_application(
     guard.configure(settings.user_updates_per_minute)
     jobs.schedule(application, settings)
     return application
+
+
+class ConfirmWhenHandled(HTTPXRequest):
+    """getUpdates waits until the updates fetched before it have been handled.
+
+    A getUpdates call's offset confirms to Telegram the updates fetched by the call before it,
+    and python-telegram-bot makes the next call as soon as it has queued them. Made once they
+    are handled, an update being handled when the process dies is not confirmed: Telegram
+    delivers it again after a restart, and a write already committed is answered from its
+    stored reply (conversations/common.py) instead of being lost. An update that takes longer
+    than CONFIRM_WAIT (Telegram or the database hanging) does not hold up everyone else's.
+    """
+
+    def __init__(self, updates: asyncio.Queue[object]) -> None:
+        super().__init__(connection_pool_size=1)
+        self._updates = updates
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._updates.join(), CONFIRM_WAIT)
+        return await super().do_request(*args, **kwargs)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -124,12 +168,13 @@ def run(settings: Settings) -> None:
                 application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=30)
             return
         except (NetworkError, TimedOut) as error:
+            wait = clock.wait(timedelta(seconds=delay)).total_seconds()
             log.warning(
-                "Telegram unreachable at start (%s); retrying in %.0f s",
+                "Telegram unreachable at start (%s); retrying in %.1f s",
                 type(error).__name__,
-                delay,
+                wait,
             )
-            time.sleep(delay)
+            time.sleep(wait)
             delay = min(delay * 2, 300)
 
 

@@ -10,22 +10,25 @@ stored reply is sent again.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import itertools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from conversations.callbacks import BadCallback
 from conversations.context import BotContext, Services
 from locales import LANGUAGES, Translator, translator
-from models import service
+from models import outbox, service
 from models.clock import clock
 from models.errors import DomainError
 from models.users import Role, User, get_user
@@ -33,6 +36,11 @@ from models.users import Role, User, get_user
 log = logging.getLogger(__name__)
 
 MAX_TEXT_INPUT = 1000
+# An answer Telegram could not take is tried again for this long (a message can be edited or
+# deleted for 48 hours).
+ANSWER_LATER_FOR = timedelta(hours=48)
+# Outbox kind: a message the user typed, deleted from the chat once what it said is stored.
+DELETE_TYPED = "delete_typed"
 
 
 @dataclass(frozen=True)
@@ -214,6 +222,7 @@ async def _run(
     message = update.message
     if message is not None:
         services.message_log.append((chat.id, message.message_id, clock.now()))
+    state_before = context.user_data.dumps() if context.user_data is not None else None
     if message is not None and (message.text or "").startswith("/") and context.user_data:
         # A new command abandons whatever text the bot was waiting for.
         context.state.clear()
@@ -224,8 +233,14 @@ async def _run(
         async with services.db.read() as session:
             done = await service.find_processed(session, update.update_id)
         if done is not None:
-            stored = json.loads(done.reply) if done.reply else []
-            await deliver(update, context, [Reply.from_json(r) for r in stored])
+            stored = [Reply.from_json(r) for r in json.loads(done.reply or "[]")]
+
+            async def again() -> None:
+                await _push_stale_menu(context, tg_user.id)
+                await deliver(update, context, stored, delete=False)
+
+            await _finish_or_later(context, again, update.update_id)
+            _wake_outbox(context)
             return
     try:
         session_scope = services.db.write() if write else services.db.read()
@@ -246,9 +261,15 @@ async def _run(
                     [] if result is None else [result] if isinstance(result, Reply) else result
                 )
                 if write:
+                    if user is not None:
+                        await _commit_with_records(
+                            session, update, context, user, state_before, replies
+                        )
                     await service.mark_processed(
                         session, update.update_id, [r.to_json() for r in replies]
                     )
+                elif user is not None and _state_changed(context, state_before):
+                    request.after_commit.insert(0, _save_state_now(services, context, tg_user.id))
     except BadCallback:
         replies = [stale_button_reply(tr)]
         request = None
@@ -258,10 +279,123 @@ async def _run(
             # On a tap the answer is a pop-up: the message the button was on stays as it was.
             replies = [Reply("", toast=replies[0].text[:200], alert=True)]
         request = None
-    if request is not None:
-        for action in request.after_commit:
+    after_commit = request.after_commit if request is not None else []
+
+    async def finish() -> None:
+        for action in after_commit:
             await action()
-    await deliver(update, context, replies)
+        await deliver(update, context, replies, delete=not write)
+
+    await _finish_or_later(context, finish, update.update_id)
+    if write and any(r.delete_user_message for r in replies):
+        _wake_outbox(context)
+
+
+async def _finish_or_later(
+    context: BotContext, finish: Callable[[], Awaitable[None]], update_id: int
+) -> None:
+    """Answers now, or, while Telegram cannot be reached, again and again until it can.
+
+    What the update changed is committed already; only the answer waits (in this process).
+    """
+    try:
+        await finish()
+        return
+    except (NetworkError, RetryAfter) as error:
+        log.warning("update %s: Telegram unreachable (%s); answering later", update_id, error)
+    task = asyncio.create_task(_answer_later(finish, update_id))
+    later: set[asyncio.Task[None]] = context.services.extra.setdefault("answers_later", set())
+    later.add(task)
+    task.add_done_callback(later.discard)
+
+
+async def _answer_later(finish: Callable[[], Awaitable[None]], update_id: int) -> None:
+    give_up = clock.now() + clock.wait(ANSWER_LATER_FOR)
+    for attempt in itertools.count(1):
+        await asyncio.sleep(clock.wait(outbox.backoff(attempt)).total_seconds())
+        try:
+            await finish()
+            log.info("update %s answered after %s attempts", update_id, attempt + 1)
+            return
+        except (NetworkError, RetryAfter):
+            if clock.now() > give_up:
+                log.warning("update %s: not answered, Telegram unreachable too long", update_id)
+                return
+        except TelegramError as error:
+            log.info("update %s: answer refused late: %s", update_id, error)
+            return
+
+
+def _state_changed(context: BotContext, before: str | None) -> bool:
+    return context.user_data is not None and context.user_data.dumps() != before
+
+
+async def _save_state(session: AsyncSession, context: BotContext, telegram_id: int) -> None:
+    data = context.user_data
+    await service.save_user_data(
+        session, telegram_id, None if data is None or data.is_empty else data.dumps()
+    )
+
+
+def _save_state_now(
+    services: Services, context: BotContext, telegram_id: int
+) -> Callable[[], Awaitable[None]]:
+    async def save() -> None:
+        async with services.db.write() as session:
+            await _save_state(session, context, telegram_id)
+
+    return save
+
+
+async def _commit_with_records(
+    session: AsyncSession,
+    update: Update,
+    context: BotContext,
+    user: User,
+    state_before: str | None,
+    replies: Sequence[Reply],
+) -> None:
+    """What must survive a crash right after the commit, stored in the same transaction.
+
+    The step the user is at (so the text they type next is not taken for stray text), and the
+    deletion of a message they typed whose content is now stored: the outbox does it, so it
+    happens even if the process dies before it could delete the message itself.
+    """
+    if _state_changed(context, state_before):
+        await _save_state(session, context, user.telegram_id)
+    message = update.message
+    if message is not None and any(r.delete_user_message for r in replies):
+        await outbox.enqueue(
+            session,
+            kind=DELETE_TYPED,
+            subject=f"{message.chat_id}:{message.message_id}",
+            period="",
+            recipient_id=user.id,
+            payload={"message_id": message.message_id},
+        )
+
+
+async def _push_stale_menu(context: BotContext, telegram_id: int) -> None:
+    """An update handled before a crash: the process may have died before the command menu
+    that its change called for (a role, a language) was pushed."""
+    from conversations.menu import menu_key, push_user_menu
+
+    services = context.services
+    async with services.db.read() as session:
+        user = await get_user(session, telegram_id)
+    if user is None or user.menu_key == menu_key(user):
+        return
+    if await push_user_menu(context.bot, user):
+        async with services.db.write() as session:
+            stored = await session.get(User, user.id)
+            if stored is not None:
+                stored.menu_key = menu_key(user)
+
+
+def _wake_outbox(context: BotContext) -> None:
+    from conversations.jobs import wake_outbox
+
+    wake_outbox(context)
 
 
 def _reachable_again(services: Services, user_id: int) -> Callable[[], Awaitable[None]]:
@@ -287,8 +421,13 @@ async def flush_message_log(services: Services) -> None:
             await log_messages(session, rows)
 
 
-async def deliver(update: Update, context: BotContext, replies: Sequence[Reply]) -> None:
-    """Sends the replies: answer the tap, edit in place where possible, else send."""
+async def deliver(
+    update: Update, context: BotContext, replies: Sequence[Reply], *, delete: bool = True
+) -> None:
+    """Sends the replies: answer the tap, edit in place where possible, else send.
+
+    `delete=False`: a typed message to delete is left to the outbox (queued with the commit).
+    """
     query = update.callback_query
     if query is not None:
         first = replies[0] if replies else None
@@ -311,11 +450,19 @@ async def deliver(update: Update, context: BotContext, replies: Sequence[Reply])
             context.services.message_log.append((chat.id, sent.message_id, clock.now()))
         if reply.panel and sent is not None and context.user_data is not None:
             context.state.panel_id = sent.message_id
-        if reply.delete_user_message and update.message is not None:
+        if delete and reply.delete_user_message and update.message is not None:
             try:
                 await update.message.delete()
             except BadRequest as error:
                 log.info("could not delete a user message: %s", error.message)
+
+
+def _already_shows(message: Message, reply: Reply) -> bool:
+    """A second tap on the same button: the message shows this reply already, and Telegram
+    refuses an edit that changes nothing. (PTB escapes quotes that Telegram's HTML leaves.)"""
+    shown = message.text_html.replace("&#x27;", "'").replace("&quot;", '"')
+    wanted = reply.text.replace("&quot;", '"')
+    return shown == wanted and message.reply_markup == reply.markup()
 
 
 async def _show(update: Update, context: BotContext, chat_id: int, reply: Reply) -> Message | None:
@@ -333,6 +480,8 @@ async def _show(update: Update, context: BotContext, chat_id: int, reply: Reply)
     query = update.callback_query
     target = query.message if query is not None else None
     if target is not None and not reply.new and isinstance(target, Message) and target.text:
+        if _already_shows(target, reply):
+            return target
         try:
             edited = await bot.edit_message_text(
                 reply.text,

@@ -15,6 +15,10 @@ from models.users import get_user
 
 log = logging.getLogger(__name__)
 
+# The database refused, dropped or did not answer: the driver's own errors, and the socket
+# errors of a connection that could not even be opened (asyncpg raises those unwrapped).
+DATABASE_DOWN = (OperationalError, DBAPIError, ConnectionError, TimeoutError)
+
 
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
@@ -35,14 +39,14 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     services = context.services
     lang = guess_language(user.language_code, services.settings.default_language)
-    database_down = isinstance(error, OperationalError | DBAPIError)
+    database_down = isinstance(error, DATABASE_DOWN)
     if not database_down:
         try:
             async with services.db.read() as session:
                 known = await get_user(session, user.id)
             if known is not None:
                 lang = known.language
-        except (OperationalError, DBAPIError):
+        except DATABASE_DOWN:
             database_down = True
     tr = translator(lang)
     if database_down:

@@ -8,6 +8,7 @@ writers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,11 +26,11 @@ from sqlalchemy.ext.asyncio import (
 # Every mapper must be known before the first session flushes (foreign keys cross modules).
 from models import registry  # noqa: F401
 
-BUSY_TIMEOUT_MS = 15_000
+BUSY_SECONDS = 15.0
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+def _sqlite_engine(url: str, *, immediate: bool, busy_seconds: float) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": busy_seconds})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -37,7 +38,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -52,15 +53,22 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
 class Database:
     """Owns the engines; `write()` and `read()` give sessions that commit or roll back."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, schema: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        schema: str | None = None,
+        busy_seconds: float = BUSY_SECONDS,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             path = make_url(url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.write_engine = _sqlite_engine(url, immediate=True)
-            self.read_engine = _sqlite_engine(url, immediate=False)
+            self.write_engine = _sqlite_engine(url, immediate=True, busy_seconds=busy_seconds)
+            self.read_engine = _sqlite_engine(url, immediate=False, busy_seconds=busy_seconds)
         else:
             # A schema of its own lets several test workers share one PostgreSQL database.
             connect_args = {"server_settings": {"search_path": schema}} if schema else {}
@@ -74,12 +82,39 @@ class Database:
             self.read_engine = self.write_engine
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # SQLite has one writer at a time. This process's writers wait for their turn here, in
+        # the order they came, instead of in SQLite's busy handler, which polls with growing
+        # sleeps and lets a newcomer overtake someone waiting (with several people's updates
+        # handled at once, a tap could wait out the whole busy timeout). Other processes, such
+        # as the command line, still meet busy_timeout.
+        self._busy_seconds = busy_seconds
+        self._write_turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+    def _write_turn(self) -> asyncio.Lock | None:
+        if not self.is_sqlite:
+            return None
+        loop = asyncio.get_running_loop()
+        turn = self._write_turns.get(loop)
+        if turn is None:
+            self._write_turns = {loop: (turn := asyncio.Lock())}
+        return turn
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction that is committed when the block ends without an exception."""
-        async with self._writer() as session, session.begin():
-            yield session
+        turn = self._write_turn()
+        if turn is None:
+            async with self._writer() as session, session.begin():
+                yield session
+            return
+        # As long as SQLite's own wait; then TimeoutError, which the handlers answer "try again".
+        async with asyncio.timeout(self._busy_seconds):
+            await turn.acquire()
+        try:
+            async with self._writer() as session, session.begin():
+                yield session
+        finally:
+            turn.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

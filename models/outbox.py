@@ -140,7 +140,8 @@ async def mark_retry(
         return
     row.attempts += 1
     row.last_error = error[:200]
-    row.next_attempt_at = clock.now() + (delay if delay is not None else backoff(row.attempts))
+    wait = delay if delay is not None else backoff(row.attempts)
+    row.next_attempt_at = clock.now() + clock.wait(wait)
 
 
 async def mark_unreachable(session: AsyncSession, message_id: int) -> OutboxMessage | None:

@@ -69,6 +69,11 @@ class Settings:
     user_updates_per_minute: int = 60
     # A PostgreSQL schema of its own (tests give each worker one); None: the default search path.
     database_schema: str | None = None
+    # Multiplies the bot's own waits (outbox backoff and 429 waits, pacing, restart delays):
+    # 1 in production; tests compress hours of outage into seconds with a small value.
+    time_scale: float = 1.0
+    # SQLite: how long a write waits for another writer's lock before the user is told to retry.
+    sqlite_busy_seconds: float = 15.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -176,4 +181,6 @@ def _parse(env: Mapping[str, str]) -> Settings:
         retention_months=retention,
         user_updates_per_minute=int(_number(env, "USER_UPDATES_PER_MINUTE", 60, 5)),
         database_schema=env.get("DATABASE_SCHEMA") or None,
+        time_scale=_number(env, "TIME_SCALE", 1.0, 0.0001),
+        sqlite_busy_seconds=_number(env, "SQLITE_BUSY_SECONDS", 15.0, 0.1),
     )

@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.audit import audit
+from models.audit import AuditEntry, audit
 from models.base import Base
 from models.clock import clock
 from models.errors import DomainError, InvalidInput, NotFound
@@ -128,11 +128,15 @@ async def redeem_invite(
     now = clock.now()
     if invite is None:
         raise NotFound("invite_unknown")
+    user = await get_user(session, telegram_id)
+    if user is not None and user.revoked_at is None and await _redeemed_by(session, invite, user):
+        # The same person opens the same link again (their first answer may have been lost):
+        # they are registered already, and the invite is not used a second time.
+        return user
     if invite.revoked_at is not None or invite.expires_at <= now:
         raise DomainError("invite_expired")
     if invite.uses_left <= 0:
         raise DomainError("invite_used")
-    user = await get_user(session, telegram_id)
     if user is not None and user.revoked_at is not None:
         raise DomainError("revoked")
     if user is None:
@@ -154,6 +158,18 @@ async def redeem_invite(
     invite.used_count += 1
     await audit(session, actor_id=user.id, action="invite.redeem", record=("invite", invite.id))
     return user
+
+
+async def _redeemed_by(session: AsyncSession, invite: Invite, user: User) -> bool:
+    found = await session.scalar(
+        select(AuditEntry.id).where(
+            AuditEntry.action == "invite.redeem",
+            AuditEntry.record_type == "invite",
+            AuditEntry.record_id == invite.id,
+            AuditEntry.actor_id == user.id,
+        )
+    )
+    return found is not None
 
 
 _RANK = {Role.TRAINEE: 0, Role.FACILITATOR: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}

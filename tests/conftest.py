@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import Phase
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from locales import compile_catalogs
@@ -29,6 +31,36 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 def pytest_report_header() -> str:
     return f"database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite'}"
+
+
+# Property tests: the same examples on every CI run; HYPOTHESIS_PROFILE=explore for new ones.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=(Phase.explicit, Phase.generate),  # no shrinking: a failure reports its updates
+)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """What the trust suites tried and found (their tests record it as the property "trust")."""
+    lines = {
+        str(value): None
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == "trust"
+    }
+    from tests.chaos import kill_point_lines
+
+    lines.update(dict.fromkeys(kill_point_lines(terminalreporter.stats)))
+    if lines:
+        terminalreporter.section("trust: what was tried and found")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,7 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class BotProcess:
-    def __init__(self, tg: TelegramTestServer, settings: Settings, key: str, log: Path) -> None:
+    def __init__(
+        self,
+        tg: TelegramTestServer,
+        settings: Settings,
+        key: str,
+        log: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.tg = tg
         self.log_path = log
         self.env = {
@@ -34,6 +41,7 @@ class BotProcess:
         }
         if settings.database_schema:
             self.env["DATABASE_SCHEMA"] = settings.database_schema
+        self.env.update(env or {})
         self.process: asyncio.subprocess.Process | None = None
         self._log: IO[bytes] | None = None
 
@@ -57,10 +65,23 @@ class BotProcess:
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown code runs, exactly like a power cut."""
+        self.kill_now()
+        await self.reap()
+
+    def kill_now(self) -> None:
+        """SIGKILL without waiting, e.g. from the test server's synchronous `on_call` hook."""
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
+
+    async def reap(self) -> None:
+        """Waits for the process to end (after `kill_now`) and closes its log."""
+        assert self.process is not None
         await self.process.wait()
         self._close()
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
 
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:

@@ -18,7 +18,7 @@ from models.settings import Settings
 from models.sweep import run_sweep
 from models.users import Role
 from tests import factories
-from tests.e2e import register
+from tests.e2e import eventually, register
 from tests.process import BotProcess
 from tests.tgserver import TelegramTestServer
 
@@ -183,6 +183,8 @@ async def test_a_reminder_queued_before_a_kill_is_delivered_after_restart(
     try:
         await process.start()
         person = await register(tg, db, 951, Role.FACILITATOR, "fr", group_id=group.id)
+        # Updates are confirmed to Telegram once handled: this kill is not a redelivery test.
+        await eventually(lambda: not tg.pending_updates, 15)
         await process.kill()
         clock.set(MEETING - timedelta(hours=20))
         await run_sweep(db)  # queued while the bot is down

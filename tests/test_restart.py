@@ -39,6 +39,8 @@ async def test_registration_language_and_menu_survive_a_kill(
     await person.tap(picker, LANGUAGE_BUTTON["fr"])
     assert "Vous êtes facilitateur." in (await person.next_message(timeout=15)).plain
     await eventually(lambda: person.commands is not None, 15)
+    # Updates are confirmed to Telegram once handled: this kill is not a redelivery test.
+    await eventually(lambda: not tg.pending_updates, 15)
 
     await process.kill()
     await process.start()
@@ -59,8 +61,10 @@ async def test_an_update_redelivered_after_a_kill_changes_nothing_and_is_answere
     code = await invite(db, Role.TRAINEE, uses=1)
     # The bot's next poll (the one that would confirm this update) never returns.
     tg.fail("getUpdates", times=1, mode="hang")
+    polls = len(tg.calls_to("getUpdates"))
     await person.send(f"/start {code}")
     first = await person.next_message(timeout=15)
+    await eventually(lambda: len(tg.calls_to("getUpdates")) > polls, 15)  # the poll that hangs
     assert first.labels == ["Ikirundi", "Français", "English"]
     await process.kill()
     assert tg.pending_updates, "the update was not confirmed before the kill"

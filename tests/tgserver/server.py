@@ -198,6 +198,10 @@ class TelegramTestServer:
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.logged_out = False
         self.closed = False
+        # Called with (method, parameters) as each call arrives, before it is handled; returning
+        # True drops the call unanswered, as if it never reached Telegram (fault tests kill the
+        # bot at a chosen call this way).
+        self.on_call: Callable[[str, dict[str, Any]], bool] | None = None
 
         self._clock_offset = 0.0
         self._chats: dict[int, ChatView] = {}
@@ -269,7 +273,8 @@ class TelegramTestServer:
             app, handler_cancellation=True, shutdown_timeout=0.2, access_log=None
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
+        # Started again after stop(), it listens on the same port: the bot finds it back.
+        site = web.TCPSite(self._runner, self.host, self.port or 0)
         await site.start()
         server = site._server
         assert server is not None
@@ -423,6 +428,8 @@ class TelegramTestServer:
             return self._error_response(413, "Request Entity Too Large")
         params = await self._read_params(request)
         self.calls.append((name, params))
+        if self.on_call is not None and self.on_call(name, params):
+            return await self._drop(request)
 
         faults = self._faults.get(method.lower())
         if faults:
@@ -475,10 +482,7 @@ class TelegramTestServer:
                 429, f"Too Many Requests: retry after {fault.retry_after}", fault.retry_after
             )
         if fault.mode == "drop":
-            if request.transport is not None:
-                request.transport.abort()
-            await asyncio.sleep(3600)  # cancelled as the connection is gone
-            raise asyncio.CancelledError
+            return await self._drop(request)
         # hang
         if fault.seconds is None:
             event = asyncio.Event()
@@ -500,6 +504,14 @@ class TelegramTestServer:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return await asyncio.shield(task)
+
+    @staticmethod
+    async def _drop(request: web.Request) -> web.StreamResponse:
+        """Closes the connection without an answer."""
+        if request.transport is not None:
+            request.transport.abort()
+        await asyncio.sleep(3600)  # cancelled as the connection is gone
+        raise asyncio.CancelledError
 
     @staticmethod
     def _error_response(
