@@ -15,6 +15,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
+from content.guides import default_library
 from conversations import (
     agreement,
     auditlog,
@@ -138,6 +139,8 @@ class ConfirmWhenHandled(HTTPXRequest):
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     services: Services = application.bot_data["services"]
+    # Parsed once before the first update, so the first person to open a guide does not wait.
+    default_library()
     try:
         await push_default_menus(application.bot, services.settings.default_language)
     except (NetworkError, TimedOut) as error:

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -229,47 +229,42 @@ async def _run(
     tr = translator(guess_language(tg_user.language_code, services.settings.default_language))
     replies: list[Reply]
     request: Request | None = None
-    if write:
-        async with services.db.read() as session:
-            done = await service.find_processed(session, update.update_id)
-        if done is not None:
-            stored = [Reply.from_json(r) for r in json.loads(done.reply or "[]")]
-
-            async def again() -> None:
-                await _push_stale_menu(context, tg_user.id)
-                await deliver(update, context, stored, delete=False)
-
-            await _finish_or_later(context, again, update.update_id)
-            _wake_outbox(context)
-            return
+    # An update handled before a crash or a lost confirmation: its stored reply, again.
+    done: str | None = None
     try:
         session_scope = services.db.write() if write else services.db.read()
         async with session_scope as session:
-            user = await get_user(session, tg_user.id)
-            if user is not None:
-                tr = translator(user.language)
-            denial = _authorise(user, roles, tr)
-            if denial is not None:
-                replies = [denial]
+            processed = await service.find_processed(session, update.update_id) if write else None
+            if processed is not None:
+                done = processed.reply or "[]"
             else:
-                request = Request(update, context, session, user, tr, services)
-                if user is not None and user.unreachable_at is not None:
-                    # They write to us again, so they can be reached again.
-                    request.after_commit.append(_reachable_again(services, user.id))
-                result = await fn(request)
-                replies = (
-                    [] if result is None else [result] if isinstance(result, Reply) else result
-                )
-                if write:
-                    if user is not None:
-                        await _commit_with_records(
-                            session, update, context, user, state_before, replies
-                        )
-                    await service.mark_processed(
-                        session, update.update_id, [r.to_json() for r in replies]
+                user = await get_user(session, tg_user.id)
+                if user is not None:
+                    tr = translator(user.language)
+                denial = _authorise(user, roles, tr)
+                if denial is not None:
+                    replies = [denial]
+                else:
+                    request = Request(update, context, session, user, tr, services)
+                    if user is not None and user.unreachable_at is not None:
+                        # They write to us again, so they can be reached again.
+                        request.after_commit.append(_reachable_again(services, user.id))
+                    result = await fn(request)
+                    replies = (
+                        [] if result is None else [result] if isinstance(result, Reply) else result
                     )
-                elif user is not None and _state_changed(context, state_before):
-                    request.after_commit.insert(0, _save_state_now(services, context, tg_user.id))
+                    if write:
+                        if user is not None:
+                            await _commit_with_records(
+                                session, update, context, user, state_before, replies
+                            )
+                        await service.mark_processed(
+                            session, update.update_id, [r.to_json() for r in replies]
+                        )
+                    elif user is not None and _state_changed(context, state_before):
+                        request.after_commit.insert(
+                            0, _save_state_now(services, context, tg_user.id)
+                        )
     except BadCallback:
         replies = [stale_button_reply(tr)]
         request = None
@@ -279,6 +274,16 @@ async def _run(
             # On a tap the answer is a pop-up: the message the button was on stays as it was.
             replies = [Reply("", toast=replies[0].text[:200], alert=True)]
         request = None
+    if done is not None:
+        stored = [Reply.from_json(r) for r in json.loads(done)]
+
+        async def again() -> None:
+            await _push_stale_menu(context, tg_user.id)
+            await deliver(update, context, stored, delete=False)
+
+        await _finish_or_later(context, again, update.update_id)
+        _wake_outbox(context)
+        return
     after_commit = request.after_commit if request is not None else []
 
     async def finish() -> None:
@@ -429,16 +434,35 @@ async def deliver(
     `delete=False`: a typed message to delete is left to the outbox (queued with the commit).
     """
     query = update.callback_query
-    if query is not None:
-        first = replies[0] if replies else None
-        try:
-            await query.answer(
-                text=(first.toast if first else None) or None,
-                show_alert=bool(first and first.alert),
-            )
-        except BadRequest as error:
-            # A tap redelivered after a restart is too old to answer; the edit below still helps.
-            log.info("callback answer refused: %s", error.message)
+    # The tap is answered while the message is edited: with Telegram a round trip away, one
+    # round trip less before the person sees the new screen.
+    answering = (
+        asyncio.ensure_future(_answer_tap(query, replies[0] if replies else None))
+        if query is not None
+        else None
+    )
+    try:
+        await _show_all(update, context, replies, delete=delete)
+    finally:
+        if answering is not None:
+            await answering
+
+
+async def _answer_tap(query: CallbackQuery, first: Reply | None) -> None:
+    try:
+        await query.answer(
+            text=(first.toast if first else None) or None,
+            show_alert=bool(first and first.alert),
+        )
+    except BadRequest as error:
+        # A tap redelivered after a restart is too old to answer; the edit still helps.
+        log.info("callback answer refused: %s", error.message)
+
+
+async def _show_all(
+    update: Update, context: BotContext, replies: Sequence[Reply], *, delete: bool
+) -> None:
+    query = update.callback_query
     chat = update.effective_chat
     if chat is None:
         return

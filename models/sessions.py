@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -369,15 +369,19 @@ async def save_attendance(
             select(Attendance).where(Attendance.session_id == record.id)
         )
     }
+    new_rows = []
     for participant in roster:
         present = participant.id not in absent
         row = existing.get(participant.id)
         if row is None:
-            session.add(
-                Attendance(session_id=record.id, participant_id=participant.id, present=present)
+            new_rows.append(
+                {"session_id": record.id, "participant_id": participant.id, "present": present}
             )
         else:
             row.present = present
+    if new_rows:
+        # One statement for the whole roster (ORM objects would be inserted one by one).
+        await session.execute(insert(Attendance), new_rows)
     corrected = record.attendance_saved
     record.attendance_saved = True
     record.version += 1
