@@ -104,6 +104,7 @@ def builder_settings(application: Any) -> dict[str, Any]:
         "rate_limiter": type(limiter).__name__ if limiter else None,
     }
     try:
+        found["get_updates_request"] = type(bot._request[0]).__name__
         request = bot._request[1]
         found["read_timeout"] = request.read_timeout
         found["pool_size"] = request._client._transport._pool._max_connections
@@ -116,7 +117,7 @@ def build_bare(settings: Any, reference: Any, rate_limiter: bool) -> Any:
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.constants import ParseMode
     from telegram.error import BadRequest
-    from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, MessageHandler
+    from telegram.ext import Application, CallbackQueryHandler, MessageHandler
     from telegram.ext import filters as f
 
     # About the size of an attendance screen: twelve toggles, a save and a back button.
@@ -133,8 +134,15 @@ def build_bare(settings: Any, reference: Any, rate_limiter: bool) -> Any:
             ],
         ]
     )
+    from conversations.app import ConfirmWhenHandled
+    from conversations.ratelimit import TelegramLimits
+
+    updates: asyncio.Queue[object] = asyncio.Queue()
     builder = (
         Application.builder()
+        # Ours confirms fetched updates only once handled; the bare bot waits the same way.
+        .update_queue(updates)
+        .get_updates_request(ConfirmWhenHandled(updates))
         .token(settings.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
@@ -146,7 +154,7 @@ def build_bare(settings: Any, reference: Any, rate_limiter: bool) -> Any:
         .concurrent_updates(reference.update_processor)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+        builder = builder.rate_limiter(TelegramLimits(max_retries=5))
     application = builder.build()
 
     async def on_text(update: Update, context: Any) -> None:
@@ -158,16 +166,23 @@ def build_bare(settings: Any, reference: Any, rate_limiter: bool) -> Any:
     async def on_tap(update: Update, context: Any) -> None:
         query = update.callback_query
         assert query is not None and query.message is not None
-        try:
-            await query.answer()
-        except BadRequest:  # too old to answer (ours also edits then)
-            pass
-        await context.bot.edit_message_text(
-            f"{BARE_TEXT}{update.update_id}",
-            chat_id=query.message.chat.id,
-            message_id=query.message.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard,
+
+        async def answer() -> None:
+            try:
+                await query.answer()
+            except BadRequest:  # too old to answer (ours also edits then)
+                pass
+
+        # Like ours: the tap is answered while the message is edited.
+        await asyncio.gather(
+            answer(),
+            context.bot.edit_message_text(
+                f"{BARE_TEXT}{update.update_id}",
+                chat_id=query.message.chat.id,
+                message_id=query.message.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+            ),
         )
 
     application.add_handler(MessageHandler(f.TEXT, on_text))

@@ -32,6 +32,8 @@ from benchmarks.seed import TIMEZONE, Shape, seed
 from tests.tgserver import TelegramTestServer
 
 OVERALL_LIMIT = 30.0  # messages a second, Telegram's documented overall limit
+# Long enough for everyone to have begun: people take a step every people/rate seconds.
+WARMUP_S = 12.0
 
 
 async def steady_rate(
@@ -42,9 +44,13 @@ async def steady_rate(
     workdir: Path,
     key: str,
     latency: float = 0.0,
+    warmup: float = WARMUP_S,
 ) -> dict[str, Any]:
     """Update-to-answer latency at a steady `rate` of updates a second; `latency`: the time a
-    Bot API call takes over the network (0: the test server on this machine)."""
+    Bot API call takes over the network (0: the test server on this machine).
+
+    The first `warmup` seconds are not counted: everyone starts with a command at once, which
+    is a start, not the steady mix of a week (mostly taps, one command in about twelve steps)."""
     server = test_server(latency, flood_control=True)
     await server.start()
     database = await fresh_database(kind, workdir)
@@ -71,8 +77,10 @@ async def steady_rate(
     loop = asyncio.get_running_loop()
     tasks = [loop.create_task(weeks(p, n % 2)) for n, p in enumerate(persons)]
     try:
-        start = loop.time()
-        granted = await pacer.run(rate, duration)
+        start = loop.time() + warmup
+        cpu = loop.create_task(_cpu_between(bot, warmup, duration))
+        granted = await pacer.run(rate, warmup + duration)
+        cpu_s = await cpu
         # Let the last steps be answered before counting.
         await asyncio.sleep(2)
         end = loop.time()
@@ -89,7 +97,10 @@ async def steady_rate(
         "latency_s": latency,
         "rate": rate,
         "duration_s": duration,
+        "warmup_s": warmup,
         "granted": granted,
+        "kinds": _kinds(steps),
+        "cpu_ms_per_update": cpu_s / max(len(steps), 1) * 1000,
         "answered": len(steps),
         "achieved_per_s": len(steps) / duration,
         "missed_ticks": pacer.missed,
@@ -104,6 +115,21 @@ async def steady_rate(
         "refusals": [str(r) for r in server.unexpected_refusals() if r.error_code != 429][:3],
         "throttled": throttled(server),
     }
+
+
+async def _cpu_between(bot: BotProcess, warmup: float, duration: float) -> float:
+    """CPU seconds the bot used in the measured window."""
+    await asyncio.sleep(warmup)
+    before = (await bot.call("stats"))["cpu_s"]
+    await asyncio.sleep(duration)
+    return float((await bot.call("stats"))["cpu_s"]) - before
+
+
+def _kinds(steps: list[tuple[float, float, str]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for _, _, kind in steps:
+        found[kind] = found.get(kind, 0) + 1
+    return found
 
 
 def throttled(server: TelegramTestServer) -> dict[str, int]:
