@@ -123,9 +123,13 @@ async def run(
     # The rate while everyone is busy: between the 10th and the 90th percent of the answers.
     first, last = answered[len(answered) // 10], answered[len(answered) * 9 // 10]
     refused = server.unexpected_refusals()
+    calls: dict[str, int] = {}
+    for method, _ in server.calls:
+        calls[method] = calls.get(method, 0) + 1
     return {
         "kind": kind,
         "users": users,
+        "calls_per_update": {m: round(n / max(len(steps), 1), 2) for m, n in calls.items()},
         "elapsed_s": elapsed,
         "updates": len(steps),
         "updates_per_s": (len(answered) * 0.8) / max(last - first, 1e-9),
