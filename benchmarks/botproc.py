@@ -134,15 +134,16 @@ def build_bare(settings: Any, reference: Any, rate_limiter: bool) -> Any:
             ],
         ]
     )
-    from conversations.app import ConfirmWhenHandled
+    from conversations.confirm import ConfirmWhenHandled
+    from conversations.ordering import PerUserUpdateProcessor
     from conversations.ratelimit import TelegramLimits
 
-    updates: asyncio.Queue[object] = asyncio.Queue()
+    confirm = ConfirmWhenHandled()
+    processor = reference.update_processor
     builder = (
         Application.builder()
         # Ours confirms fetched updates only once handled; the bare bot waits the same way.
-        .update_queue(updates)
-        .get_updates_request(ConfirmWhenHandled(updates))
+        .get_updates_request(confirm)
         .token(settings.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
@@ -150,8 +151,8 @@ def build_bare(settings: Any, reference: Any, rate_limiter: bool) -> Any:
         .write_timeout(READ_TIMEOUT)
         .connect_timeout(READ_TIMEOUT)
         .pool_timeout(READ_TIMEOUT)
-        # The same update processor as ours (sequential unless the application says otherwise).
-        .concurrent_updates(reference.update_processor)
+        # The same update processor as ours.
+        .concurrent_updates(PerUserUpdateProcessor(processor.workers, on_done=confirm.handled))
     )
     if rate_limiter:
         builder = builder.rate_limiter(TelegramLimits(max_retries=5))

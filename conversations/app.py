@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from datetime import timedelta
 from types import ModuleType
-from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application, ContextTypes
-from telegram.request import HTTPXRequest
 
 from content.guides import default_library
 from conversations import (
@@ -31,6 +27,7 @@ from conversations import (
     roster,
     session,
 )
+from conversations.confirm import ConfirmWhenHandled
 from conversations.context import BotApplication, BotContext, Services
 from conversations.errors import on_error
 from conversations.menu import push_default_menus
@@ -44,9 +41,6 @@ from models.db import Database
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Longest that the next getUpdates waits for the updates fetched before to be handled (seconds).
-CONFIRM_WAIT = 2.0
 
 # Updates handled at once (of different people): within PostgreSQL's pool of 20 connections.
 UPDATE_WORKERS = 16
@@ -80,11 +74,11 @@ def build_application(
     )
     clock.time_scale = settings.time_scale
     services = Services(settings=settings, db=database)
-    updates: asyncio.Queue[object] = asyncio.Queue()
+    confirm = ConfirmWhenHandled()
+    services.extra["confirm"] = confirm
     builder = (
         Application.builder()
-        .update_queue(updates)
-        .get_updates_request(ConfirmWhenHandled(updates))
+        .get_updates_request(confirm)
         .token(settings.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
@@ -97,7 +91,7 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         # Different people's updates side by side, each person's in order (ordering.py).
-        .concurrent_updates(PerUserUpdateProcessor(UPDATE_WORKERS))
+        .concurrent_updates(PerUserUpdateProcessor(UPDATE_WORKERS, on_done=confirm.handled))
     )
     if rate_limiter:
         # Telegram's flood limits kept on our side; a 429 is retried after retry_after.
@@ -114,27 +108,6 @@ def build_application(
     guard.configure(settings.user_updates_per_minute)
     jobs.schedule(application, settings)
     return application
-
-
-class ConfirmWhenHandled(HTTPXRequest):
-    """getUpdates waits until the updates fetched before it have been handled.
-
-    A getUpdates call's offset confirms to Telegram the updates fetched by the call before it,
-    and python-telegram-bot makes the next call as soon as it has queued them. Made once they
-    are handled, an update being handled when the process dies is not confirmed: Telegram
-    delivers it again after a restart, and a write already committed is answered from its
-    stored reply (conversations/common.py) instead of being lost. An update that takes longer
-    than CONFIRM_WAIT (Telegram or the database hanging) does not hold up everyone else's.
-    """
-
-    def __init__(self, updates: asyncio.Queue[object]) -> None:
-        super().__init__(connection_pool_size=1)
-        self._updates = updates
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._updates.join(), CONFIRM_WAIT)
-        return await super().do_request(*args, **kwargs)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]

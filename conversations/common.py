@@ -11,12 +11,13 @@ stored reply is sent again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import itertools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -99,6 +100,19 @@ class Request:
     services: Services
     # Telegram calls to make once the transaction is committed (e.g. pushing a command menu).
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    tap_answered: bool = False
+
+    async def answer_tap_now(self, toast: str) -> None:
+        """For work that takes seconds: the tap's spinner stops now, with a short note, and
+        the answer follows when the work is done."""
+        query = self.update.callback_query
+        if query is None or self.tap_answered:
+            return
+        with contextlib.suppress(BadRequest):
+            await query.answer(toast[:200])
+        self.tap_answered = True
+        # If the work then fails, the apology comes as a message (conversations/errors.py).
+        answered_early(self.services).add(self.update.update_id)
 
     def send_outbox_soon(self) -> None:
         """After the commit, send what this update queued in the outbox without waiting."""
@@ -133,6 +147,12 @@ class Request:
     @property
     def is_tap(self) -> bool:
         return self.update.callback_query is not None
+
+
+def answered_early(services: Services) -> set[int]:
+    """Ids of the updates being handled whose tap has been answered already."""
+    found: set[int] = services.extra.setdefault("answered_early", set())
+    return found
 
 
 Handler = Callable[[Request], Awaitable["Reply | list[Reply] | None"]]
@@ -231,6 +251,11 @@ async def _run(
     request: Request | None = None
     # An update handled before a crash or a lost confirmation: its stored reply, again.
     done: str | None = None
+    failed = False
+    if not write:
+        confirm = services.extra.get("confirm")
+        if confirm is not None:
+            confirm.reading(update.update_id)
     try:
         session_scope = services.db.write() if write else services.db.read()
         async with session_scope as session:
@@ -267,13 +292,16 @@ async def _run(
                         )
     except BadCallback:
         replies = [stale_button_reply(tr)]
-        request = None
+        failed = True
     except DomainError as error:
         replies = [error_reply(tr, error)]
-        if update.callback_query is not None:
+        if update.callback_query is not None and not (request and request.tap_answered):
             # On a tap the answer is a pop-up: the message the button was on stays as it was.
             replies = [Reply("", toast=replies[0].text[:200], alert=True)]
-        request = None
+        elif update.callback_query is not None:
+            # The pop-up said the answer would follow: it does, as a message.
+            replies = [replace(replies[0], new=True)]
+        failed = True
     if done is not None:
         stored = [Reply.from_json(r) for r in json.loads(done)]
 
@@ -284,12 +312,15 @@ async def _run(
         await _finish_or_later(context, again, update.update_id)
         _wake_outbox(context)
         return
-    after_commit = request.after_commit if request is not None else []
+    # Nothing was committed after a failure, so nothing is to follow the commit.
+    after_commit = request.after_commit if request is not None and not failed else []
+    answered = request is not None and request.tap_answered
+    answered_early(services).discard(update.update_id)
 
     async def finish() -> None:
         for action in after_commit:
             await action()
-        await deliver(update, context, replies, delete=not write)
+        await deliver(update, context, replies, delete=not write, answered=answered)
 
     await _finish_or_later(context, finish, update.update_id)
     if write and any(r.delete_user_message for r in replies):
@@ -427,7 +458,12 @@ async def flush_message_log(services: Services) -> None:
 
 
 async def deliver(
-    update: Update, context: BotContext, replies: Sequence[Reply], *, delete: bool = True
+    update: Update,
+    context: BotContext,
+    replies: Sequence[Reply],
+    *,
+    delete: bool = True,
+    answered: bool = False,
 ) -> None:
     """Sends the replies: answer the tap, edit in place where possible, else send.
 
@@ -438,7 +474,7 @@ async def deliver(
     # round trip less before the person sees the new screen.
     answering = (
         asyncio.ensure_future(_answer_tap(query, replies[0] if replies else None))
-        if query is not None
+        if query is not None and not answered
         else None
     )
     try:

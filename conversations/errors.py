@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
-from conversations.common import guess_language
+from conversations.common import answered_early, guess_language
 from conversations.context import BotContext
 from locales import translator
 from models.users import get_user
@@ -58,9 +58,12 @@ async def on_error(update: object, context: BotContext) -> None:
     else:
         text = tr.pgettext("error", "Sorry, something went wrong. Please try again.")
     try:
-        if update.callback_query is not None:
+        early = answered_early(services)
+        if update.callback_query is not None and update.update_id not in early:
             await update.callback_query.answer(text[:200], show_alert=True)
         else:
+            # A tap answered already, by work that said its answer would follow.
+            early.discard(update.update_id)
             await context.bot.send_message(chat.id, text)
     except (NetworkError, TelegramError) as failure:
         log.info("could not apologise to user %s: %s", user.id, type(failure).__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -22,9 +22,11 @@ PENDING_LIMIT = 4096
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, workers: int = 16) -> None:
+    def __init__(self, workers: int = 16, on_done: Callable[[int], None] | None = None) -> None:
         super().__init__(PENDING_LIMIT)
         self.workers = workers
+        # Told the id of every update whose processing is over (conversations/confirm.py).
+        self._on_done = on_done
         self._work = asyncio.Semaphore(workers)
         # The last update of each person still running or waiting: the next one waits for it.
         self._tails: dict[object, asyncio.Future[None]] = {}
@@ -58,6 +60,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             done.set_result(None)
             if self._tails.get(key) is done:
                 del self._tails[key]
+            if self._on_done is not None and isinstance(update, Update):
+                self._on_done(update.update_id)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

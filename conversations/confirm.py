@@ -1,0 +1,80 @@
+"""Updates are confirmed to Telegram once handled, so a crash loses none of them.
+
+A getUpdates call's offset confirms to Telegram the updates fetched by the call before it, and
+python-telegram-bot makes the next call as soon as it has queued them. Here the next call waits
+until the updates fetched before are handled: an update being handled when the process dies is
+not confirmed, Telegram delivers it again after a restart, and a write already committed is
+answered from its stored reply (conversations/common.py) instead of being lost.
+
+The wait has limits, so that one slow update does not hold up everyone else's:
+- an update whose handler only reads (a guide page, a report, an export) is waited for at most
+  READ_WAIT: replaying it would change nothing, and if the process dies meanwhile the person
+  taps again;
+- any other update is waited for at most WRITE_WAIT (Telegram or the database hanging).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from telegram.request import HTTPXRequest
+
+READ_WAIT = 0.2
+WRITE_WAIT = 2.0
+
+
+class ConfirmWhenHandled(HTTPXRequest):
+    """The getUpdates request of the application (`ApplicationBuilder.get_updates_request`)."""
+
+    def __init__(self) -> None:
+        super().__init__(connection_pool_size=1)
+        # Update ids fetched and not yet handled; True for those whose handler only reads.
+        self._pending: dict[int, bool] = {}
+        self._changed = asyncio.Event()
+
+    def handled(self, update_id: int) -> None:
+        """Called once an update's processing is over, whatever its outcome."""
+        if self._pending.pop(update_id, None) is not None:
+            self._changed.set()
+
+    def reading(self, update_id: int) -> None:
+        """Called when an update's handler turns out to change nothing."""
+        if update_id in self._pending:
+            self._pending[update_id] = True
+            self._changed.set()
+
+    async def _wait(self) -> None:
+        started = time.monotonic()
+        while self._pending:
+            waited = time.monotonic() - started
+            if waited >= WRITE_WAIT or (waited >= READ_WAIT and all(self._pending.values())):
+                return
+            limit = READ_WAIT if waited < READ_WAIT else WRITE_WAIT
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), limit - waited)
+            except TimeoutError:
+                continue
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        await self._wait()
+        # This call confirms everything fetched so far, handled or given up on.
+        self._pending.clear()
+        code, payload = await super().do_request(*args, **kwargs)
+        if code == 200:
+            for update in _updates(payload):
+                update_id = update.get("update_id")
+                if isinstance(update_id, int):
+                    self._pending.setdefault(update_id, False)
+        return code, payload
+
+
+def _updates(payload: bytes) -> list[dict[str, Any]]:
+    try:
+        result = json.loads(payload).get("result")
+    except (ValueError, AttributeError):
+        return []
+    return [u for u in result if isinstance(u, dict)] if isinstance(result, list) else []
