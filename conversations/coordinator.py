@@ -15,6 +15,10 @@ Button data:
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Iterable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
@@ -41,6 +45,8 @@ from models.groups import WEEKS, Group
 from models.outbox import OutboxMessage
 from models.scope import Scope
 from models.users import Role, User
+
+log = logging.getLogger(__name__)
 
 COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 # Telegram's limit is 4096 characters; lists stop a little before it and say how many are left.
@@ -97,12 +103,14 @@ def bar(rate: float | None) -> str:
     return f"{'▓' * filled}{'░' * (BAR_CELLS - filled)} {round(rate * 100)}%"
 
 
-def fit(blocks: list[str], more: str, budget: int = TEXT_BUDGET) -> str:
-    """Joins blocks until the budget; then says how many were left out (`more` has {count})."""
+def fit(blocks: Iterable[str], count: int, more: str, budget: int = TEXT_BUDGET) -> str:
+    """Joins blocks until the budget; then says how many of the `count` blocks were left out
+    (`more` has {count}). Blocks are taken one at a time: with a thousand groups, only the few
+    that fit are rendered."""
     text = ""
     for i, block in enumerate(blocks):
         if len(text) + len(block) > budget:
-            return text + more.format(count=len(blocks) - i)
+            return text + more.format(count=count - i)
         text += block
     return text
 
@@ -247,7 +255,7 @@ def report_text(
         totals=totals,
         attendance=bar(totals.recent_attendance),
     )
-    blocks = [
+    blocks = (
         tr.render(
             "coordinator/report_group.j2",
             group=s,
@@ -256,9 +264,9 @@ def report_text(
         )
         + "\n"
         for s in summaries
-    ]
+    )
     more = tr.pgettext("coordinator", "… and {count} more groups: /groups")
-    return head + "\n\n" + fit(blocks, "\n" + more, TEXT_BUDGET - len(head))
+    return head + "\n\n" + fit(blocks, len(summaries), "\n" + more, TEXT_BUDGET - len(head))
 
 
 def flag_texts(tr: Translator, summary: reports.GroupSummary) -> list[str]:
@@ -507,15 +515,15 @@ async def pending_command(request: Request) -> Reply:
     return await _pending_reply(request)
 
 
-@handler(roles=COORDINATORS, write=True)
+@handler(roles=COORDINATORS)
 async def groups_command(request: Request) -> Reply:
     scope = await _scope(request)
     tr = request.tr
     summaries = await reports.group_summaries(request.session, scope, clock.now())
-    await audit(request.session, actor_id=request.me.id, action="groups.view")
+    _audit_before_answer(request, "groups.view")
     if not summaries:
         return Reply(tr.pgettext("coordinator", "There is no group in your area yet."))
-    blocks = [
+    blocks = (
         tr.render(
             "coordinator/group.j2",
             group=s,
@@ -527,12 +535,12 @@ async def groups_command(request: Request) -> Reply:
         )
         + "\n\n"
         for s in summaries
-    ]
+    )
     title = "<b>{}</b>\n\n".format(
         tr.pgettext("coordinator", "Your groups: {count}").format(count=len(summaries))
     )
     more = tr.pgettext("coordinator", "… and {count} more groups.")
-    return Reply(title + fit(blocks, more), new=True)
+    return Reply(title + fit(blocks, len(summaries), more), new=True)
 
 
 def _percent(rate: float | None) -> str:
@@ -540,6 +548,22 @@ def _percent(rate: float | None) -> str:
 
 
 # --- /report: figures, chart, exports ------------------------------------------------------------
+
+
+def _audit_before_answer(request: Request, action: str) -> None:
+    """Writes the audit row in a short write transaction of its own once the figures are read.
+
+    The figures are read in a read transaction, so no write lock is held while they are
+    computed; `after_commit` runs before the answer is sent, so nothing is shown that the audit
+    log does not record.
+    """
+    db, actor_id = request.services.db, request.me.id
+
+    async def write() -> None:
+        async with db.write() as session:
+            await audit(session, actor_id=actor_id, action=action)
+
+    request.after_commit.append(write)
 
 
 def _report_buttons(tr: Translator) -> list[list[Button]]:
@@ -552,12 +576,12 @@ def _report_buttons(tr: Translator) -> list[list[Button]]:
     ]
 
 
-@handler(roles=COORDINATORS, write=True)
+@handler(roles=COORDINATORS)
 async def report_command(request: Request) -> Reply:
     scope = await _scope(request)
     tr = request.tr
     summaries = await reports.group_summaries(request.session, scope, clock.now())
-    await audit(request.session, actor_id=request.me.id, action="report.view")
+    _audit_before_answer(request, "report.view")
     if not summaries:
         return Reply(tr.pgettext("coordinator", "There is no group in your area yet."))
     totals = await reports.report_totals(request.session, scope, summaries)
@@ -569,15 +593,16 @@ def _stamp() -> str:
     return clock.now().strftime("%Y-%m-%d")
 
 
-@handler(roles=COORDINATORS, write=True)
+@handler(roles=COORDINATORS)
 async def chart(request: Request) -> Reply:
     _parts(request, "rc", 0)
     scope = await _scope(request)
     tr = request.tr
     summaries = await reports.group_summaries(request.session, scope, clock.now())
-    await audit(request.session, actor_id=request.me.id, action="report.chart")
+    _audit_before_answer(request, "report.chart")
     title = tr.pgettext("coordinator", "Attendance, last 4 weeks")
-    png = exports.attendance_chart(
+    png = await asyncio.to_thread(
+        exports.attendance_chart,
         [(s.name, s.recent_attendance) for s in summaries],
         title=title,
         no_data=tr.pgettext("coordinator", "no data"),
@@ -585,29 +610,60 @@ async def chart(request: Request) -> Reply:
     return Reply(title, document=(f"attendance-{_stamp()}.png", png), protect=True, new=True)
 
 
-@handler(roles=COORDINATORS, write=True)
-async def export_xlsx(request: Request) -> Reply:
+# --- exports ----------------------------------------------------------------------------------
+
+# Rows are read in a read transaction and the files built off the event loop (a big workbook
+# in a child process); the audit row is committed before a file is sent. A big area's export
+# takes seconds: the tap is answered at once with a note that the file follows, and as the
+# handler only reads, the bot goes on fetching everyone else's updates meanwhile
+# (conversations/confirm.py).
+QUICK_EXPORT_GROUPS = 50
+
+
+@handler(roles=COORDINATORS)
+async def export_xlsx(request: Request) -> list[Reply]:
     _parts(request, "rx", 0)
-    scope = await _scope(request)
-    rows = await reports.export_rows(request.session, scope)
-    await audit(request.session, actor_id=request.me.id, action="export.xlsx")
-    data = exports.workbook(request.tr, rows)
-    caption = request.tr.pgettext(
-        "coordinator", "Sessions, attendance and agreements (participant codes only)."
-    )
-    return Reply(caption, document=(f"report-{_stamp()}.xlsx", data), protect=True, new=True)
+    return await _export(request, "xlsx")
 
 
-@handler(roles=COORDINATORS, write=True)
+@handler(roles=COORDINATORS)
 async def export_csv(request: Request) -> list[Reply]:
     _parts(request, "rv", 0)
+    return await _export(request, "csv")
+
+
+async def _export(request: Request, kind: str) -> list[Reply]:
     scope = await _scope(request)
+    tr = request.tr
+    big = await reports.count_groups(request.session, scope) > QUICK_EXPORT_GROUPS
+    if big:
+        await request.answer_tap_now(
+            tr.pgettext("coordinator", "Preparing the file: it comes in a moment.")
+        )
     rows = await reports.export_rows(request.session, scope)
-    await audit(request.session, actor_id=request.me.id, action="export.csv")
+    files = await _files(tr, rows, kind, apart=big)
+    _audit_before_answer(request, f"export.{kind}")
     return [
-        Reply(caption, document=(f"{name}-{_stamp()}.csv", data), protect=True, new=True)
-        for name, caption, data in exports.csv_files(request.tr, rows)
+        Reply(caption, document=(name, data), protect=True, new=True)
+        for name, caption, data in files
     ]
+
+
+async def _files(
+    tr: Translator, rows: reports.Export, kind: str, *, apart: bool
+) -> list[tuple[str, str, bytes]]:
+    """(file name, caption, content) of each file; `apart`: the workbook in a child process."""
+    if kind == "csv":
+        files = await asyncio.to_thread(exports.csv_files, tr, rows)
+        return [(f"{name}-{_stamp()}.csv", caption, data) for name, caption, data in files]
+    caption = tr.pgettext(
+        "coordinator", "Sessions, attendance and agreements (participant codes only)."
+    )
+    if apart:
+        data = await exports.workbook_apart(tr, rows)
+    else:
+        data = await asyncio.to_thread(exports.workbook, tr, rows)
+    return [(f"report-{_stamp()}.xlsx", caption, data)]
 
 
 def handlers() -> list[BaseHandler]:

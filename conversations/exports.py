@@ -3,6 +3,9 @@
 Column headers are in the reader's language; values stay as stable codes (held, land, holds...),
 so exports made in different languages can be put together. Participant codes only, and no free
 text. The spreadsheet and plotting libraries are imported only when a file is asked for.
+
+The workbook itself is written by `conversations.spreadsheet` (XlsxWriter, in a process of its
+own when the bot asks for it).
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from conversations import spreadsheet
 from conversations.menu import Np_
 from locales import Translator
-from models.reports import AGREEMENT_COLUMNS, ATTENDANCE_COLUMNS, SESSION_COLUMNS, Export
+from models.reports import (
+    AGREEMENT_COLUMNS,
+    ATTENDANCE_COLUMNS,
+    SESSION_COLUMNS,
+    WEEK_COLUMNS,
+    Export,
+)
 
 COLUMN_NAMES = {
     "group_id": Np_("export", "Group no."),
@@ -49,8 +59,17 @@ SHEETS = {
 }
 
 
+WEEK_NAME = Np_("export", "Week {number}")
+
+
 def headers(tr: Translator, columns: Sequence[str]) -> list[str]:
-    return [tr.pgettext(*COLUMN_NAMES[c]) for c in columns]
+    return [_header(tr, c) for c in columns]
+
+
+def _header(tr: Translator, column: str) -> str:
+    if column in WEEK_COLUMNS:
+        return tr.pgettext(*WEEK_NAME).format(number=WEEK_COLUMNS.index(column) + 1)
+    return tr.pgettext(*COLUMN_NAMES[column])
 
 
 def _tables(rows: Export) -> list[tuple[str, Sequence[str], list[tuple[Any, ...]]]]:
@@ -63,19 +82,25 @@ def _tables(rows: Export) -> list[tuple[str, Sequence[str], list[tuple[Any, ...]
 
 def workbook(tr: Translator, rows: Export) -> bytes:
     """One sheet per table; dates as dates, times in the group's local time."""
-    from openpyxl import Workbook
+    return spreadsheet.build(_sheets(tr, rows))
 
-    book = Workbook(write_only=True)
-    for name, columns, data in _tables(rows):
-        # Sheet titles: at most 31 characters, none of []:*?/\ (translations are checked here).
-        title = "".join(c for c in tr.pgettext(*SHEETS[name]) if c not in "[]:*?/\\")[:31]
-        sheet = book.create_sheet(title or name)
-        sheet.append(headers(tr, columns))
-        for row in data:
-            sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+async def workbook_apart(tr: Translator, rows: Export) -> bytes:
+    """`workbook`, built in a child process so that the bot goes on serving everyone else."""
+    return await spreadsheet.build_apart(_sheets(tr, rows))
+
+
+def _sheets(tr: Translator, rows: Export) -> list[spreadsheet.Sheet]:
+    return [
+        (_sheet_title(tr, name), headers(tr, columns), data)
+        for name, columns, data in _tables(rows)
+    ]
+
+
+def _sheet_title(tr: Translator, name: str) -> str:
+    """At most 31 characters, none of []:*?/\\ (translations are checked here)."""
+    title = "".join(c for c in tr.pgettext(*SHEETS[name]) if c not in "[]:*?/\\")[:31]
+    return title or name
 
 
 def _cell(value: Any) -> Any:

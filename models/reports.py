@@ -7,12 +7,13 @@ are computed with a few grouped queries for all the groups at once, not one quer
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import outbox
@@ -43,6 +44,9 @@ RECENT_DAYS = 28
 RECORD_GRACE = timedelta(hours=24)
 RECORD_WINDOW = timedelta(days=6)
 PREP_WARNING_DAYS = 7
+PARTITION_ROWS = 1000
+
+_Ts = TypeVarTuple("_Ts")
 DIGEST_WEEKDAY = 0  # Monday
 DIGEST_HOUR = 7
 
@@ -94,6 +98,18 @@ def _rate(present: int, total: int) -> float | None:
     return present / total if total else None
 
 
+async def _rows(session: AsyncSession, query: Select[*_Ts]) -> AsyncIterator[Row[*_Ts]]:
+    """The rows of a query, fetched a partition at a time.
+
+    Between partitions the event loop serves other people's updates: a whole programme's rows
+    (tens of thousands) are converted without holding it up for long.
+    """
+    result = await session.stream(query.execution_options(yield_per=PARTITION_ROWS))
+    async for partition in result.partitions():
+        for row in partition:
+            yield row
+
+
 async def visible_groups(session: AsyncSession, scope: Scope) -> list[Group]:
     rows = await session.scalars(
         scope.groups()
@@ -103,34 +119,65 @@ async def visible_groups(session: AsyncSession, scope: Scope) -> list[Group]:
     return list(rows)
 
 
+class _Record(NamedTuple):
+    """What the summaries need of a session record, with its attendance counted."""
+
+    id: int
+    group_id: int
+    status: str
+    held_on: date
+    attendance_saved: bool
+    present: int
+    total: int
+
+
+async def _records(session: AsyncSession, ids: list[int]) -> dict[int, list[_Record]]:
+    """Per group, its session records in order, each with present and total attendance."""
+    records: dict[int, list[_Record]] = {g: [] for g in ids}
+    rows = _rows(
+        session,
+        select(
+            SessionRecord.id,
+            SessionRecord.group_id,
+            SessionRecord.status,
+            SessionRecord.held_on,
+            SessionRecord.attendance_saved,
+            func.sum(case((Attendance.present, 1), else_=0)),
+            func.count(Attendance.id),
+        )
+        .outerjoin(Attendance, Attendance.session_id == SessionRecord.id)
+        .where(SessionRecord.group_id.in_(ids))
+        .group_by(SessionRecord.id)
+        .order_by(SessionRecord.held_on, SessionRecord.id),
+    )
+    async for *fields, present, total in rows:
+        record = _Record._make((*fields, int(present or 0), total))
+        records[record.group_id].append(record)
+    return records
+
+
+async def count_groups(session: AsyncSession, scope: Scope) -> int:
+    """Groups in scope, closed ones included (as in the exports)."""
+    query = select(func.count()).select_from(Group).where(scope.group_filter())
+    return int(await session.scalar(query) or 0)
+
+
 async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) -> list[GroupSummary]:
     groups = await visible_groups(session, scope)
     if not groups:
         return []
     ids = [g.id for g in groups]
-    records: dict[int, list[SessionRecord]] = {g: [] for g in ids}
-    for record in await session.scalars(
-        select(SessionRecord)
-        .where(SessionRecord.group_id.in_(ids))
-        .order_by(SessionRecord.held_on, SessionRecord.id)
-    ):
-        records[record.group_id].append(record)
-    # Present and total per session with saved attendance.
-    counts: dict[int, tuple[int, int]] = {
-        session_id: (int(present or 0), int(total))
-        for session_id, present, total in (
+    records = await _records(session, ids)
+    # One time per group rather than one per record: converting times is the costly part.
+    last_created = dict(
+        (
             await session.execute(
-                select(
-                    Attendance.session_id,
-                    func.sum(case((Attendance.present, 1), else_=0)),
-                    func.count(),
-                )
-                .join(SessionRecord, SessionRecord.id == Attendance.session_id)
+                select(SessionRecord.group_id, func.max(SessionRecord.created_at))
                 .where(SessionRecord.group_id.in_(ids))
-                .group_by(Attendance.session_id)
+                .group_by(SessionRecord.group_id)
             )
         ).all()
-    }
+    )
     open_agreements = dict(
         (
             await session.execute(
@@ -156,7 +203,7 @@ async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) ->
         held = [r for r in rows if r.status == SessionStatus.HELD]
         present = total = recent_present = recent_total = held_recent = 0
         for record in held:
-            p, t = counts.get(record.id, (0, 0))
+            p, t = record.present, record.total
             present += p
             total += t
             if record.held_on > recent_since:
@@ -166,7 +213,7 @@ async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) ->
         not_held = sum(
             1 for r in rows if r.status != SessionStatus.HELD and r.held_on > recent_since
         )
-        unrecorded = _last_meeting_unrecorded(group, rows, now)
+        unrecorded = _last_meeting_unrecorded(group, rows, last_created.get(group.id), now)
         pair = streak_sessions[group.id]
         streaks = 0
         if len(pair) == 2:
@@ -220,17 +267,22 @@ async def _absences(session: AsyncSession, session_ids: list[int]) -> dict[int, 
     return found
 
 
-def _last_meeting_unrecorded(group: Group, rows: list[SessionRecord], now: datetime) -> bool:
-    """The last meeting, a day past, has no record (the same rule as the facilitators' nudge)."""
+def _last_meeting_unrecorded(
+    group: Group, rows: list[_Record], last_created: datetime | None, now: datetime
+) -> bool:
+    """The last meeting, a day past, has no record (the same rule as the facilitators' nudge).
+
+    `last_created`: when the group's latest record was made.
+    """
     running = group.status in (GroupStatus.PREPARING, GroupStatus.ACTIVE)
     if not running or group.current_week > WEEKS:
         return False
     meeting = last_meeting(group, now - RECORD_GRACE)
     if meeting is None or now - meeting > RECORD_WINDOW + RECORD_GRACE:
         return False
-    return not any(
-        r.held_on >= meeting.date() - RECORD_WINDOW or r.created_at >= meeting - timedelta(days=1)
-        for r in rows
+    return not (
+        any(r.held_on >= meeting.date() - RECORD_WINDOW for r in rows)
+        or (last_created is not None and last_created >= meeting - timedelta(days=1))
     )
 
 
@@ -274,7 +326,11 @@ SESSION_COLUMNS = (
     "present",
     "absent",
 )
-ATTENDANCE_COLUMNS = ("group_id", "group", "week", "date", "participant", "present")
+# A register: one row per participant of a group, one column per week (1 present, 0 absent,
+# empty when no attendance was saved that week), then the totals. Fifteen times fewer rows than
+# one per participant per session, so a smaller file and one a facilitator's register matches.
+WEEK_COLUMNS = tuple(f"week_{n}" for n in range(1, WEEKS + 1))
+ATTENDANCE_COLUMNS = ("group_id", "group", "participant", *WEEK_COLUMNS, "present", "absent")
 AGREEMENT_COLUMNS = (
     "agreement",
     "group_id",
@@ -306,94 +362,174 @@ def _local(value: datetime | None, tz: str) -> datetime | None:
     return value.astimezone(ZoneInfo(tz)).replace(tzinfo=None) if value else None
 
 
+def _present() -> ColumnElement[int]:
+    return case((Attendance.present, 1), else_=0)
+
+
 async def export_rows(session: AsyncSession, scope: Scope) -> Export:
-    """Sessions, attendance and agreements of every group in scope (no summaries, no notes)."""
-    groups = {g.id: g for g in await session.scalars(scope.groups())}
-    ids = list(groups)
-    if not ids:
-        return Export([], [], [])
-    sessions: list[tuple[Any, ...]] = []
-    attendance: list[tuple[Any, ...]] = []
-    counts: dict[int, tuple[int, int]] = {}
-    rows = await session.execute(
-        select(SessionRecord, Participant.code, Attendance.present)
-        .join(Attendance, Attendance.session_id == SessionRecord.id)
-        .join(Participant, Participant.id == Attendance.participant_id)
-        .where(SessionRecord.group_id.in_(ids))
-        .order_by(SessionRecord.group_id, SessionRecord.held_on, SessionRecord.id, Participant.id)
+    """Sessions, attendance and agreements of every group in scope (no summaries, no notes).
+
+    Plain columns, counted and laid out by the database, so that a whole programme's export
+    costs a few queries and little Python work.
+    """
+    return Export(
+        await _session_rows(session, scope),
+        await _register_rows(session, scope),
+        await _agreement_rows(session, scope),
     )
-    for record, code, was_present in rows.all():
-        group = groups[record.group_id]
-        attendance.append(
-            (group.id, group.name, record.week, record.held_on, code, int(was_present))
+
+
+async def _session_rows(session: AsyncSession, scope: Scope) -> list[tuple[Any, ...]]:
+    rows = _rows(
+        session,
+        select(
+            SessionRecord.group_id,
+            Group.name,
+            SessionRecord.week,
+            SessionRecord.status,
+            SessionRecord.held_on,
+            SessionRecord.reason,
+            SessionRecord.attendance_saved,
+            func.sum(_present()),
+            func.count(Attendance.id),
         )
-        p, a = counts.get(record.id, (0, 0))
-        counts[record.id] = (p + int(was_present), a + int(not was_present))
-    for record in await session.scalars(
-        select(SessionRecord)
-        .where(SessionRecord.group_id.in_(ids))
-        .order_by(SessionRecord.group_id, SessionRecord.held_on, SessionRecord.id)
-    ):
-        group = groups[record.group_id]
-        present, absent = counts.get(record.id, (0, 0))
-        saved = record.attendance_saved
-        sessions.append(
+        .join(Group, Group.id == SessionRecord.group_id)
+        .outerjoin(Attendance, Attendance.session_id == SessionRecord.id)
+        .where(scope.group_filter())
+        .group_by(SessionRecord.id, Group.id)
+        .order_by(SessionRecord.group_id, SessionRecord.held_on, SessionRecord.id),
+    )
+    out = []
+    async for group_id, name, week, status, held_on, reason, saved, present, total in rows:
+        present = int(present or 0)
+        out.append(
             (
-                group.id,
-                group.name,
-                record.week,
-                record.status,
-                record.held_on,
-                record.reason or "",
+                group_id,
+                name,
+                week,
+                status,
+                held_on,
+                reason or "",
                 int(saved),
                 present if saved else None,
-                absent if saved else None,
+                total - present if saved else None,
             )
         )
+    return out
+
+
+async def _register_rows(session: AsyncSession, scope: Scope) -> list[tuple[Any, ...]]:
+    weeks = [
+        func.max(
+            case(
+                (and_(SessionRecord.held_week == n, Attendance.present), 1),
+                (SessionRecord.held_week == n, 0),
+            )
+        )
+        for n in range(1, WEEKS + 1)
+    ]
+    rows = _rows(
+        session,
+        select(
+            Group.id,
+            Group.name,
+            Participant.code,
+            *weeks,
+            func.sum(_present()),
+            func.count(),
+        )
+        .select_from(Attendance)
+        .join(SessionRecord, SessionRecord.id == Attendance.session_id)
+        .join(Group, Group.id == SessionRecord.group_id)
+        .join(Participant, Participant.id == Attendance.participant_id)
+        .where(scope.group_filter(), SessionRecord.held_week.is_not(None))
+        .group_by(Group.id, Participant.id)
+        .order_by(Group.id, Participant.id),
+    )
+    return [(*row[:-2], int(row[-2]), int(row[-1] - row[-2])) async for row in rows]
+
+
+async def _agreement_rows(session: AsyncSession, scope: Scope) -> list[tuple[Any, ...]]:
+    in_scope = Agreement.group_id.in_(select(Group.id).where(scope.group_filter()))
     codes: dict[int, list[str]] = {}
     for agreement_id, code in await session.execute(
         select(AgreementParty.agreement_id, Participant.code)
         .join(Participant, Participant.id == AgreementParty.participant_id)
         .join(Agreement, Agreement.id == AgreementParty.agreement_id)
-        .where(Agreement.group_id.in_(ids))
+        .where(in_scope)
         .order_by(AgreementParty.agreement_id, Participant.id)
     ):
         codes.setdefault(agreement_id, []).append(code)
     answers: dict[tuple[int, str], str] = {}
-    for follow_up in await session.scalars(
-        select(FollowUp)
+    for agreement_id, step, answer, asked_at in await session.execute(
+        select(FollowUp.agreement_id, FollowUp.step, FollowUp.answer, FollowUp.asked_at)
         .join(Agreement, Agreement.id == FollowUp.agreement_id)
-        .where(Agreement.group_id.in_(ids))
+        .where(in_scope)
     ):
-        answers[(follow_up.agreement_id, follow_up.step)] = follow_up.answer or (
-            "asked" if follow_up.asked_at else "skipped"
+        answers[(agreement_id, step)] = answer or ("asked" if asked_at else "skipped")
+    rows = await session.execute(
+        select(
+            Agreement.id,
+            Group.id,
+            Group.name,
+            Group.timezone,
+            Agreement.kind,
+            Agreement.outside_roles,
+            Agreement.witness_roles,
+            Agreement.reached_on,
+            Agreement.written,
+            Agreement.status,
+            Agreement.created_at,
+            Agreement.acknowledged_at,
+            Agreement.documented_at,
+            Agreement.reference,
         )
-    agreements: list[tuple[Any, ...]] = []
-    for agreement in await session.scalars(
-        select(Agreement).where(Agreement.group_id.in_(ids)).order_by(Agreement.id)
-    ):
-        group = groups[agreement.group_id]
-        tz = group.timezone
-        agreements.append(
+        .join(Group, Group.id == Agreement.group_id)
+        .where(scope.group_filter())
+        .order_by(Agreement.id)
+    )
+    out = []
+    for (
+        number,
+        group_id,
+        name,
+        tz,
+        kind,
+        outside,
+        witnesses,
+        reached_on,
+        written,
+        status,
+        created_at,
+        acknowledged_at,
+        documented_at,
+        reference,
+    ) in rows.all():
+        out.append(
             (
-                agreement.id,
-                group.id,
-                group.name,
-                agreement.kind,
-                " ".join(codes.get(agreement.id, [])),
-                " ".join(agreement.outside),
-                " ".join(agreement.witnesses),
-                agreement.reached_on,
-                int(agreement.written),
-                agreement.status,
-                _local(agreement.created_at, tz),
-                _local(agreement.acknowledged_at, tz),
-                _local(agreement.documented_at, tz),
-                agreement.reference or "",
-                *(answers.get((agreement.id, step), "") for step in FOLLOW_UPS),
+                number,
+                group_id,
+                name,
+                kind,
+                " ".join(codes.get(number, [])),
+                _roles(outside),
+                _roles(witnesses),
+                reached_on,
+                int(written),
+                status,
+                _local(created_at, tz),
+                _local(acknowledged_at, tz),
+                _local(documented_at, tz),
+                reference or "",
+                *(answers.get((number, step), "") for step in FOLLOW_UPS),
             )
         )
-    return Export(sessions, attendance, agreements)
+    return out
+
+
+def _roles(stored: str) -> str:
+    """Roles are stored comma-separated; the export separates them with spaces."""
+    return " ".join(r for r in stored.split(",") if r)
 
 
 # --- the weekly digest ---------------------------------------------------------------------------

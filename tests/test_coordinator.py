@@ -13,6 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from conversations import coordinator as coordinator_flow
+from conversations import exports
 from locales import translator
 from models import roster, sessions
 from models.agreements import Agreement, AgreementEvent, Status
@@ -35,6 +37,10 @@ from tests.tgserver.server import _Fault
 
 # Wednesday 25 November 2026, 14:00 in Bujumbura.
 WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def c_error(lang: str, msgid: str) -> str:
+    return translator(lang).pgettext("error", msgid)
 
 
 def c(lang: str, msgid: str) -> str:
@@ -297,6 +303,10 @@ async def test_pending_groups_report_chart_and_exports(
 
     await person.tap(report, c("fr", "Export: XLSX"))
     sent = await person.next_message()
+    async with db.read() as s:
+        # Recorded before the file was sent.
+        exported = await s.scalar(select(func.count()).where(AuditEntry.action == "export.xlsx"))
+    assert exported == 1
     assert sent.kind == "document" and sent.protect_content and sent.document is not None
     assert (sent.document.filename or "").endswith(".xlsx")
     book = load_workbook(io.BytesIO(sent.document.data or b""), read_only=True)
@@ -310,10 +320,10 @@ async def test_pending_groups_report_chart_and_exports(
     assert [(r[0], r[2], r[3], r[4].date(), r[7], r[8]) for r in sheets[0]] == [
         (r[0], r[2], r[3], r[4], r[7], r[8]) for r in rows.sessions
     ]
-    assert [(r[0], r[3].date(), r[4], r[5]) for r in sheets[1]] == [
-        (r[0], r[3], r[4], r[5]) for r in rows.attendance
-    ]
-    assert len(sheets[1]) == 10
+    assert [tuple(r) for r in sheets[1]] == rows.attendance
+    marks = {r[2]: r[3:5] + r[-2:] for r in sheets[1]}  # weeks 1 and 2, present, absent
+    assert marks["A1"] == (0, 0, 0, 2) and marks["A2"] == (1, 0, 1, 1)
+    assert marks["A3"] == (1, 1, 2, 0) and len(marks) == len(rows.attendance)
     (agreement,) = sheets[2]
     assert agreement[0] == number and agreement[3] == stored.kind and agreement[4] == "A1 A2"
     assert agreement[9] == stored.status and agreement[7].date() == stored.reached_on
@@ -339,6 +349,61 @@ async def test_pending_groups_report_chart_and_exports(
         "export.csv",
         "report.chart",
     } <= actions
+
+
+async def test_a_big_export_answers_the_tap_at_once_and_the_file_follows(
+    tg: TelegramTestServer, bot: Any, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.set(WEDNESDAY)
+    group = await make_group(db)
+    await make_sessions(db, group)
+    person = await register(tg, db, 982, Role.COORDINATOR, "fr")
+    monkeypatch.setattr(coordinator_flow, "QUICK_EXPORT_GROUPS", 0)
+    await person.send("/report")
+    report = await person.next_message()
+
+    await person.tap(report, c("fr", "Export: XLSX"))
+    answer = await person.wait_for_callback_answer()
+    assert answer.text == c("fr", "Preparing the file: it comes in a moment.")
+    sent = await person.next_message()
+    assert sent.document is not None and sent.protect_content
+    async with db.read() as s:
+        # Recorded before the file was sent.
+        exported = await s.scalar(select(func.count()).where(AuditEntry.action == "export.xlsx"))
+        user = await get_user(s, 982)
+        assert user is not None
+        rows = await export_rows(s, await Scope.of(s, user))
+    assert exported == 1
+    book = load_workbook(io.BytesIO(sent.document.data or b""), read_only=True)
+    register_sheet = list(book.worksheets[1].iter_rows(values_only=True))[1:]
+    assert [tuple(r) for r in register_sheet] == rows.attendance
+
+    await person.tap(report, c("fr", "Export: CSV"))
+    files = [await person.next_message() for _ in range(3)]
+    assert all(f.document is not None and f.protect_content for f in files)
+
+
+async def test_a_big_export_that_fails_says_so_and_is_not_audited(
+    tg: TelegramTestServer, bot: Any, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.set(WEDNESDAY)
+    await make_group(db)
+    person = await register(tg, db, 982, Role.COORDINATOR, "fr")
+
+    async def broken(*_: Any) -> bytes:
+        raise RuntimeError("the workbook was not written")
+
+    monkeypatch.setattr(coordinator_flow, "QUICK_EXPORT_GROUPS", 0)
+    monkeypatch.setattr(exports, "workbook_apart", broken)
+    await person.send("/report")
+    report = await person.next_message()
+    await person.tap(report, c("fr", "Export: XLSX"))
+    failed = await person.next_message()
+    assert failed.document is None
+    assert failed.plain == c_error("fr", "Sorry, something went wrong. Please try again.")
+    async with db.read() as s:
+        exported = await s.scalar(select(func.count()).where(AuditEntry.action == "export.xlsx"))
+    assert exported == 0
 
 
 async def test_the_weekly_digest_arrives_on_monday_morning_as_text(

@@ -15,11 +15,13 @@ from locales import translator
 from models import roster, sessions
 from models.clock import clock
 from models.db import Database
+from models.groups import WEEKS
 from models.outbox import OutboxMessage
 from models.reports import (
     AGREEMENT_COLUMNS,
     ATTENDANCE_COLUMNS,
     SESSION_COLUMNS,
+    Export,
     export_rows,
     group_summaries,
     report_totals,
@@ -136,9 +138,17 @@ async def test_exports_match_the_database_and_hold_no_free_text(db: Database) ->
         (3, "held", date(2026, 11, 18), 3, 2),
         (4, "cancelled", date(2026, 11, 25), None, None),
     ]
-    absent = {(r[3], r[4]) for r in rows.attendance if r[5] == 0}
+    # The register: a row per participant, a column per week (Amahoro's weeks 1 to 3 held).
+    register = {r[2]: r for r in rows.attendance}
+    assert sorted(register) == ["A1", "A2", "A3", "A4", "A5"]
+    weeks = {day: n for n, day in enumerate(ABSENT, start=1)}
+    absent = {
+        (day, code) for code, row in register.items() for day, n in weeks.items() if row[2 + n] == 0
+    }
     assert absent == {(day, code) for day, codes in ABSENT.items() for code in codes}
-    assert len(rows.attendance) == 15
+    assert all(v is None for row in register.values() for v in row[6 : 3 + WEEKS])
+    assert register["A1"][-2:] == (0, 3) and register["A4"][-2:] == (3, 0)
+    assert len(rows.attendance[0]) == len(ATTENDANCE_COLUMNS)
     (agreement,) = rows.agreements
     assert agreement[0] == ids["agreement"] and agreement[4] == "A2 A4"
     assert "field" not in " ".join(str(v) for v in agreement)
@@ -150,13 +160,24 @@ async def test_exports_match_the_database_and_hold_no_free_text(db: Database) ->
     sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
     assert list(sheets[0][0]) == exports.headers(tr, SESSION_COLUMNS)
     assert [r[4].date() for r in sheets[0][1:]] == [r[4] for r in rows.sessions]
-    assert len(sheets[1]) == 16 and len(sheets[1][0]) == len(ATTENDANCE_COLUMNS)
+    assert [tuple(r) for r in sheets[1][1:]] == rows.attendance
+    assert sheets[1][0][3] == tr.pgettext("export", "Week {number}").format(number=1)
     assert sheets[2][1][0] == ids["agreement"] and len(sheets[2][0]) == len(AGREEMENT_COLUMNS)
 
     files = exports.csv_files(tr, rows)
     assert [name for name, _, _ in files] == ["sessions", "attendance", "agreements"]
     table = list(csv.reader(io.StringIO(files[1][2].decode("utf-8-sig"))))
-    assert table[0] == exports.headers(tr, ATTENDANCE_COLUMNS) and len(table) == 16
+    assert table[0] == exports.headers(tr, ATTENDANCE_COLUMNS) and len(table) == 6
+    assert table[1][:6] == [str(ids["amahoro"]), "Amahoro", "A1", "0", "0", "0"]
+
+
+def test_text_in_the_workbook_stays_text() -> None:
+    """A group name or reference that looks like a formula or a link is written as text."""
+    session = (1, '=HYPERLINK("http://x")', 1, "held", date(2026, 11, 4), "", 1, 1, 0)
+    rows = Export([session], [], [])
+    book = load_workbook(io.BytesIO(exports.workbook(translator("rn"), rows)))
+    cell = book.worksheets[0]["B2"]
+    assert cell.value == session[1] and cell.data_type == "s"
 
 
 def test_the_chart_is_a_small_png() -> None:
