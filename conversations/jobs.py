@@ -7,6 +7,7 @@ the database, and the outbox holds what must be sent. There are no per-group `ru
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram.ext import Application
 
@@ -21,6 +22,8 @@ from models.sweep import run_sweep
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30
+# While the outbox works through a backlog the sweep waits, but never longer than this.
+SWEEP_DELAY_AT_MOST = 300.0
 
 
 async def heartbeat(context: BotContext) -> None:
@@ -33,13 +36,29 @@ async def heartbeat(context: BotContext) -> None:
 
 
 async def sweep(context: BotContext) -> None:
-    await run_sweep(context.services.db)
+    services: Services = context.services
+    worker: OutboxWorker = services.extra["outbox"]
+    now = time.monotonic()
+    # What a sweep queues now would go behind the outbox's backlog anyway, and its transaction
+    # (a second or more with a thousand groups) would hold up the marking of every sent row, and
+    # so the sending, meanwhile.
+    swept_at = services.extra.get("swept_at")
+    if worker.running and swept_at is not None and now - swept_at < SWEEP_DELAY_AT_MOST:
+        return
+    services.extra["swept_at"] = now
+    await run_sweep(services.db)
     await send_outbox(context)
 
 
 async def send_outbox(context: BotContext) -> None:
     worker: OutboxWorker = context.services.extra["outbox"]
-    await worker.run_once(context.bot)
+    application = context.application
+    if not application.running:  # stopping: nothing would wait for a task
+        await worker.run_once(context.bot)
+        return
+    # A run lasts as long as there is something due (a minute or more on a Monday morning): it
+    # goes beside the jobs, so that the job that started it is not held up, or skipped, meanwhile.
+    application.create_task(worker.run_once(context.bot), name="outbox")
 
 
 def wake_outbox(context: BotContext) -> None:

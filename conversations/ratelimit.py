@@ -11,6 +11,10 @@ everyone, until the wait is over. Here:
   when Telegram has answered the earlier ones, so network delays cannot squeeze more than the
   overall limit into one of Telegram's seconds; a group chat also gets its 20 a minute;
 - edits, answers to taps and deletions are not counted: they answer what a person just did;
+- bulk sends (the outbox worker's, marked with `bulk_sends()`) give way to a person's: they take
+  a free place in the window only when no one else waits for it, and they go out evenly spaced
+  rather than thirty at once, so places free up one by one and a reply never waits for the
+  whole window to turn over;
 - as the overall limit is kept here, a 429 on a new message concerns its chat (one person
   sending commands faster than one a second): that chat's new messages wait, no one else's.
   Bulk sends are paced per chat by the outbox worker.
@@ -22,7 +26,9 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -36,9 +42,24 @@ PERIOD = 1.0
 GROUP_BURST, GROUP_PER_SECOND = 20.0, 20 / 60
 # While only calls still on their way fill the window, look again this often.
 POLL = 0.005
+# Bulk sends keep to a schedule of one every PERIOD / OVERALL; one that woke late lets the next
+# ones catch up this far, so that lateness does not lower the rate.
+CATCH_UP = 0.1
 NEW_MESSAGES = ("send", "copyMessage", "copyMessages", "forwardMessage", "forwardMessages")
 NOT_MESSAGES = frozenset({"sendChatAction"})
 Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+# Set in the outbox worker's tasks: what they send can wait for what people are waiting for.
+_bulk: ContextVar[bool] = ContextVar("bulk_sends", default=False)
+
+
+@contextmanager
+def bulk_sends() -> Iterator[None]:
+    token = _bulk.set(True)
+    try:
+        yield
+    finally:
+        _bulk.reset(token)
 
 
 def is_new_message(endpoint: str) -> bool:
@@ -73,6 +94,9 @@ class TelegramLimits(BaseRateLimiter[int]):
         self._answered: deque[float] = deque()
         self._on_the_way = 0
         self._turn = asyncio.Lock()
+        self._bulk_turn = asyncio.Lock()
+        self._people_waiting = 0
+        self._next_bulk = 0.0
         self._groups: dict[int, tuple[float, float]] = {}
         # Chats that received a 429: no new message to them before this moment.
         self._paused: dict[int, float] = {}
@@ -102,18 +126,41 @@ class TelegramLimits(BaseRateLimiter[int]):
             self._groups[chat] = (tokens, now)
             await self._sleep((1 - tokens) / GROUP_PER_SECOND)
 
+    def _free(self, now: float) -> float:
+        """0 if the window has a free place now, else how long to look away before asking again."""
+        while self._answered and now - self._answered[0] >= self.period:
+            self._answered.popleft()
+        if self._on_the_way + len(self._answered) < self.overall:
+            return 0.0
+        wait = self._answered[0] + self.period - now if self._answered else POLL
+        return min(wait, POLL) if self._on_the_way else wait
+
     async def _wait_overall(self) -> None:
         # One at a time, in order: whoever waited first sends first.
-        async with self._turn:
+        self._people_waiting += 1
+        try:
+            async with self._turn:
+                while wait := self._free(self._now()):
+                    await self._sleep(wait)
+                self._on_the_way += 1
+        finally:
+            self._people_waiting -= 1
+
+    async def _wait_bulk(self) -> None:
+        async with self._bulk_turn:
             while True:
                 now = self._now()
-                while self._answered and now - self._answered[0] >= self.period:
-                    self._answered.popleft()
-                if self._on_the_way + len(self._answered) < self.overall:
-                    self._on_the_way += 1
-                    return
-                wait = self._answered[0] + self.period - now if self._answered else POLL
-                await self._sleep(min(wait, POLL) if self._on_the_way else wait)
+                wait = max(self._free(now), self._next_bulk - now)
+                if wait <= 0 and self._people_waiting:
+                    wait = POLL  # a person's message takes this place first
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            self._on_the_way += 1
+            # After a pause the schedule starts again from now, without a burst to catch up.
+            behind = now - self._next_bulk
+            start = self._next_bulk if behind <= CATCH_UP else now
+            self._next_bulk = start + self.period / self.overall
 
     def _answered_now(self) -> None:
         self._on_the_way -= 1
@@ -130,12 +177,13 @@ class TelegramLimits(BaseRateLimiter[int]):
     ) -> Result:
         counted = is_new_message(endpoint)
         chat = chat_of(data.get("chat_id")) if counted else None
+        wait_overall = self._wait_bulk if _bulk.get() else self._wait_overall
         max_retries = self.max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(max_retries + 1):
             if counted:
                 if chat is not None:
                     await self._wait_chat(chat)
-                await self._wait_overall()
+                await wait_overall()
             try:
                 try:
                     return await callback(*args, **kwargs)

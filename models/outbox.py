@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, func, select
+from sqlalchemy import ForeignKey, String, Table, Text, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,23 +86,36 @@ async def enqueue(
         "created_at": now,
     }
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    )
-    result = await session.execute(statement)
+    result = await session.execute(_INSERTS[dialect], values)
     return bool(getattr(result, "rowcount", 0))
 
 
-async def due_messages(session: AsyncSession, *, limit: int = 100) -> list[OutboxMessage]:
+def _table() -> Table:
+    table = OutboxMessage.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+# Built once: a sweep queues thousands of rows, and building the statement anew for each one
+# (values and all) cost more than running it.
+_INSERTS = {
+    name: insert(_table()).on_conflict_do_nothing(index_elements=["key"])
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+
+
+async def due_messages(
+    session: AsyncSession, *, limit: int = 100, besides: Collection[int] = ()
+) -> list[OutboxMessage]:
+    """The rows due now, oldest first; `besides`: rows the caller already has in hand."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.next_attempt_at <= clock.now(),
+    )
+    if besides:
+        query = query.where(OutboxMessage.id.not_in(besides))
     rows = await session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            OutboxMessage.next_attempt_at <= clock.now(),
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
+        query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     )
     return list(rows)
 
@@ -125,6 +139,26 @@ async def mark_sent(
     row.attempts += 1
     row.telegram_message_id = telegram_message_id
     row.last_error = None
+
+
+async def mark_sent_many(session: AsyncSession, accepted: Sequence[tuple[int, int | None]]) -> None:
+    """mark_sent for many rows in one statement: (row id, Telegram's message id) each."""
+    table = _table()
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.status == OutboxStatus.PENDING.value)
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_at=clock.now(),
+            attempts=table.c.attempts + 1,
+            telegram_message_id=bindparam("message_id"),
+            last_error=None,
+        )
+    )
+    connection = await session.connection()
+    await connection.execute(
+        statement, [{"row_id": row, "message_id": message} for row, message in accepted]
+    )
 
 
 # Backoff for network errors and 5xx: 5 s, 10 s, 20 s … capped at 15 minutes; never given up.

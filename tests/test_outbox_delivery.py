@@ -162,3 +162,28 @@ async def test_sends_to_one_chat_are_paced(
     assert not tg.unexpected_refusals()
     sends = [m for m in person.all_bot_messages if m.plain.startswith("Notice")]
     assert sends[-1].date - sends[0].date >= 2
+
+
+async def test_one_run_sends_everything_due_batch_after_batch(
+    tg: TelegramTestServer, quick_bot: Any, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conversations import outbox as worker
+    from models.privacy import deletable_messages
+
+    monkeypatch.setattr(worker, "BATCH", 2)
+    monkeypatch.setattr(worker, "AHEAD", 3)
+    monkeypatch.setattr(worker, "CHATS_PER_SENDER", 1)  # several senders at once
+    tg.flood_control = True
+    people = [await register(tg, db, 710 + n, Role.TRAINEE, "fr") for n in range(7)]
+    for n in range(7):
+        await queue_notice(db, 710 + n, 20 + n)
+    sent = await quick_bot.bot_data["services"].extra["outbox"].run_once(quick_bot.bot)
+    assert sent == 7
+    assert [notices(p) for p in people] == [[f"Notice {20 + n}"] for n in range(7)]
+    assert not tg.unexpected_refusals()
+    async with db.read() as s:
+        rows = list(await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == KIND)))
+        assert {r.status for r in rows} == {OutboxStatus.SENT}
+        # Each message is logged with its mark, so that /forget can delete it.
+        for row, person in zip(sorted(rows, key=lambda r: r.id), people, strict=True):
+            assert row.telegram_message_id in await deletable_messages(s, person.id)

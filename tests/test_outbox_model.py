@@ -83,3 +83,38 @@ async def test_unreachable_recipient_is_flagged(db: Database) -> None:
         user = await s.get(User, u.id)
         assert user is not None and user.unreachable_at is not None
         assert await outbox.due_messages(s) == []
+
+
+async def test_many_rows_are_marked_sent_at_once_and_only_pending_ones(db: Database) -> None:
+    async with db.write() as s:
+        u = await factories.user(s, 3, Role.TRAINEE)
+        for period in ("1", "2", "3"):
+            await outbox.enqueue(s, kind="k", subject="s", period=period, recipient_id=u.id)
+        first, second, third = await outbox.due_messages(s)
+        await outbox.cancel(s, third.id, "nothing to send")
+    async with db.write() as s:
+        await outbox.mark_sent_many(s, [(first.id, 41), (second.id, None), (third.id, 43)])
+    async with db.read() as s:
+        rows = {r.id: r for r in await s.scalars(select(OutboxMessage))}
+        assert await outbox.due_messages(s) == []
+        assert await outbox.due_messages(s, besides=[first.id]) == []
+    assert (rows[first.id].status, rows[first.id].telegram_message_id) == (OutboxStatus.SENT, 41)
+    assert rows[first.id].attempts == 1 and rows[first.id].sent_at is not None
+    assert (rows[second.id].status, rows[second.id].telegram_message_id) == (
+        OutboxStatus.SENT,
+        None,
+    )
+    assert (rows[third.id].status, rows[third.id].telegram_message_id) == (
+        OutboxStatus.CANCELLED,
+        None,
+    )
+
+
+async def test_due_messages_leaves_out_the_rows_in_hand(db: Database) -> None:
+    async with db.write() as s:
+        u = await factories.user(s, 4, Role.TRAINEE)
+        for period in ("1", "2", "3"):
+            await outbox.enqueue(s, kind="k", subject="s", period=period, recipient_id=u.id)
+    async with db.read() as s:
+        first, second, third = await outbox.due_messages(s)
+        assert await outbox.due_messages(s, besides={first.id, third.id}) == [second]

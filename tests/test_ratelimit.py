@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from conversations.ratelimit import TelegramLimits, is_new_message
+from conversations.ratelimit import TelegramLimits, bulk_sends, is_new_message
 
 
 class VirtualTime:
@@ -83,6 +83,40 @@ async def test_new_messages_stay_within_thirty_in_any_second() -> None:
     assert most_in_one_second(sent) == 30
     # And no slower than that: 95 messages in a little over three seconds.
     assert max(sent) - min(sent) == pytest.approx(3.0)
+
+
+async def bulk_call(
+    limits: TelegramLimits, clock: VirtualTime, chat_id: int, sent: list[float]
+) -> Any:
+    with bulk_sends():
+        return await call(limits, clock, "sendMessage", chat_id, sent)
+
+
+async def test_bulk_sends_go_evenly_at_the_overall_rate() -> None:
+    clock = VirtualTime()
+    limits = limiter(clock)
+    sent: list[float] = []
+    await clock.run(*(bulk_call(limits, clock, 100 + n, sent) for n in range(90)))
+    assert most_in_one_second(sent) <= 30
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert gaps == pytest.approx([1 / 30] * 89)
+
+
+async def test_a_persons_message_goes_before_waiting_bulk_sends() -> None:
+    clock = VirtualTime()
+    limits = limiter(clock)
+    bulk: list[float] = []
+    reply: list[float] = []
+
+    async def person_writes() -> None:
+        await clock.sleep(1.5)  # the bulk sends have filled the window by now
+        await call(limits, clock, "sendMessage", 7, reply)
+
+    await clock.run(*(bulk_call(limits, clock, 100 + n, bulk) for n in range(150)), person_writes())
+    # It waits only for the next free place, not behind the hundred bulk sends still queued.
+    assert reply[0] - 1000.0 == pytest.approx(1.5, abs=1 / 30)
+    assert most_in_one_second(bulk + reply) <= 30
+    assert len(bulk) == 150
 
 
 async def test_edits_and_answers_are_never_held_back() -> None:
