@@ -42,10 +42,10 @@ def ensure_environment() -> None:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     installed = stamp.read_text().split() if stamp.exists() else []
     if not python.exists() or not installed or installed[0] != digest or "test" not in installed:
-        # bot.py knows how to build the environment; `test --version` only prints pytest's version.
+        # bot.py knows how to build the environment; `test -- --version` asks pytest its version.
         print("Setting up .venv (once) ...", flush=True)
         subprocess.check_call(
-            [sys.executable, str(ROOT / "bot.py"), "test", "--version"],
+            [sys.executable, str(ROOT / "bot.py"), "test", "--", "--version"],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
