@@ -28,6 +28,7 @@ from sqlalchemy import (
     Select,
     String,
     UniqueConstraint,
+    and_,
     delete,
     func,
     literal,
@@ -49,7 +50,7 @@ from models.retention import eraser
 from models.roster import Participant, active_participants
 from models.scope import Scope
 from models.sessions import facilitator_ids, local_today
-from models.sweep import sweeper
+from models.sweep import Write, any_row, finder
 from models.users import Role, User
 
 SUMMARY_MAX = 500
@@ -730,18 +731,30 @@ async def answer_follow_up(
 # --- the sweep ---------------------------------------------------------------------------------
 
 
-@sweeper("agreement_reminders")
-async def queue_reminders(session: AsyncSession, now: datetime) -> int:
-    """Unacknowledged after 48 hours: a reminder to the coordinators; after 96 hours: admins."""
-    queued = 0
-    rows = await session.scalars(
-        select(Agreement).where(
-            Agreement.status == Status.REPORTED.value,
-            Agreement.created_at <= now - REMIND_AFTER,
-            Agreement.escalated_at.is_(None),
-        )
+def _unreminded(now: datetime) -> Select[Agreement]:
+    return select(Agreement).where(
+        Agreement.status == Status.REPORTED.value,
+        Agreement.created_at <= now - REMIND_AFTER,
+        Agreement.escalated_at.is_(None),
     )
-    for agreement in rows:
+
+
+@finder("agreement_reminders")
+async def find_reminders(session: AsyncSession, now: datetime) -> Write | None:
+    """Unacknowledged after 48 hours: a reminder to the coordinators; after 96 hours: admins."""
+    if not await any_row(session, _unreminded(now)):
+        return None
+
+    # The write selects again: an agreement acknowledged meanwhile is left alone.
+    async def write(session: AsyncSession) -> int:
+        return await queue_reminders(session, now)
+
+    return write
+
+
+async def queue_reminders(session: AsyncSession, now: datetime) -> int:
+    queued = 0
+    for agreement in await session.scalars(_unreminded(now)):
         group = await session.get(Group, agreement.group_id)
         if group is None:
             continue
@@ -774,33 +787,55 @@ async def queue_reminders(session: AsyncSession, now: datetime) -> int:
     return queued
 
 
-@sweeper("agreement_follow_ups")
-async def queue_follow_ups(session: AsyncSession, now: datetime) -> int:
-    """One and three months after the date reached: ask the facilitators if it holds."""
-    queued = 0
+async def _due_follow_ups(
+    session: AsyncSession, now: datetime
+) -> list[tuple[Agreement, Group, list[str]]]:
+    """The agreements with follow-up steps due and not yet created, with those steps."""
     last_step = max(FOLLOW_UPS, key=lambda s: FOLLOW_UPS[s])
     finished = select(FollowUp.agreement_id).where(FollowUp.step == last_step)
     # A month is at least 28 days; a day less covers the time zones.
     earliest = now.date() - timedelta(days=27 * min(FOLLOW_UPS.values()))
+    pending = and_(Agreement.reached_on <= earliest, Agreement.id.not_in(finished))
     rows = await session.execute(
-        select(Agreement, Group)
-        .join(Group, Group.id == Agreement.group_id)
-        .where(Agreement.reached_on <= earliest, Agreement.id.not_in(finished))
+        select(Agreement, Group).join(Group, Group.id == Agreement.group_id).where(pending)
     )
+    steps = await session.execute(
+        select(FollowUp.agreement_id, FollowUp.step)
+        .join(Agreement, Agreement.id == FollowUp.agreement_id)
+        .where(pending)
+    )
+    known: dict[int, set[str]] = {}
+    for agreement_id, step in steps.all():
+        known.setdefault(agreement_id, set()).add(step)
+    out = []
     for agreement, group in rows.all():
-        known = {
-            f.step
-            for f in await session.scalars(
-                select(FollowUp).where(FollowUp.agreement_id == agreement.id)
-            )
-        }
         due = [
             s
             for s in FOLLOW_UPS
-            if s not in known and follow_up_due(group, agreement.reached_on, s) <= now
+            if s not in known.get(agreement.id, ())
+            and follow_up_due(group, agreement.reached_on, s) <= now
         ]
-        if not due:
-            continue
+        if due:
+            out.append((agreement, group, due))
+    return out
+
+
+@finder("agreement_follow_ups")
+async def find_follow_ups(session: AsyncSession, now: datetime) -> Write | None:
+    """One and three months after the date reached: ask the facilitators if it holds."""
+    if not await _due_follow_ups(session, now):
+        return None
+
+    # The write works them out again: a follow-up created meanwhile is not created twice.
+    async def write(session: AsyncSession) -> int:
+        return await queue_follow_ups(session, now)
+
+    return write
+
+
+async def queue_follow_ups(session: AsyncSession, now: datetime) -> int:
+    queued = 0
+    for agreement, group, due in await _due_follow_ups(session, now):
         # Recorded late, both may be due at once: ask only the latest, skip the earlier one.
         ask = max(due, key=lambda s: FOLLOW_UPS[s])
         for step in due:
@@ -827,13 +862,18 @@ async def queue_follow_ups(session: AsyncSession, now: datetime) -> int:
     return queued
 
 
-@sweeper("agreement_drafts")
-async def forget_drafts(session: AsyncSession, now: datetime) -> int:
+@finder("agreement_drafts")
+async def find_old_drafts(session: AsyncSession, now: datetime) -> Write | None:
     """Unfinished drafts hold a summary: they do not outlive two days."""
-    result = await session.execute(
-        delete(AgreementDraft).where(AgreementDraft.created_at < now - timedelta(hours=DRAFT_HOURS))
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    old = AgreementDraft.created_at < now - timedelta(hours=DRAFT_HOURS)
+    if not await any_row(session, select(AgreementDraft).where(old)):
+        return None
+
+    async def forget(session: AsyncSession) -> int:
+        result = await session.execute(delete(AgreementDraft).where(old))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    return forget
 
 
 @eraser

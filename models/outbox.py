@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -90,6 +91,46 @@ async def enqueue(
     return bool(getattr(result, "rowcount", 0))
 
 
+@dataclass(frozen=True)
+class Queued:
+    """A message a sweep found due, to be queued by `enqueue_many`."""
+
+    kind: str
+    subject: str
+    period: str
+    recipient_id: int
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return outbox_key(self.kind, self.subject, self.period, self.recipient_id)
+
+
+async def enqueue_many(session: AsyncSession, messages: Sequence[Queued]) -> int:
+    """`enqueue` for many messages in one statement; returns how many were new."""
+    if not messages:
+        return 0
+    now = clock.now()
+    values = [
+        {
+            "key": m.key,
+            "kind": m.kind,
+            "subject": m.subject,
+            "recipient_id": m.recipient_id,
+            "payload": json.dumps(m.payload, sort_keys=True),
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    # RETURNING names the rows inserted: a key queued meanwhile by another writer returns none.
+    inserted = await session.scalars(_INSERTS_RETURNING[dialect], values)
+    return len(inserted.all())
+
+
 def _table() -> Table:
     table = OutboxMessage.__table__
     assert isinstance(table, Table)
@@ -102,6 +143,7 @@ _INSERTS = {
     name: insert(_table()).on_conflict_do_nothing(index_elements=["key"])
     for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
+_INSERTS_RETURNING = {name: insert.returning(_table().c.id) for name, insert in _INSERTS.items()}
 
 
 async def due_messages(

@@ -23,7 +23,7 @@ from models.errors import NotFound
 from models.groups import Group, GroupMember
 from models.outbox import OutboxMessage, OutboxStatus
 from models.roster import Participant
-from models.sweep import sweeper
+from models.sweep import Write, any_row, finder
 from models.users import User
 
 DELETABLE_FOR = timedelta(hours=48)
@@ -41,9 +41,15 @@ async def log_messages(session: AsyncSession, rows: list[tuple[int, int, datetim
     if not rows:
         return
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     values = [{"chat_id": c, "message_id": m, "at": at} for c, m, at in rows]
-    await session.execute(insert(ChatMessage).values(values).on_conflict_do_nothing())
+    # One statement for any number of rows (executemany): compiled once, not once per size.
+    await session.execute(_LOG_INSERTS[dialect], values)
+
+
+_LOG_INSERTS = {
+    name: insert(ChatMessage).on_conflict_do_nothing()
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
 
 
 async def deletable_messages(session: AsyncSession, chat_id: int) -> list[int]:
@@ -59,10 +65,17 @@ async def forget_messages(session: AsyncSession, chat_id: int) -> None:
     await session.execute(delete(ChatMessage).where(ChatMessage.chat_id == chat_id))
 
 
-@sweeper("forget_old_message_ids")
-async def _prune(session: AsyncSession, now: datetime) -> int:
-    result = await session.execute(delete(ChatMessage).where(ChatMessage.at < now - DELETABLE_FOR))
-    return int(getattr(result, "rowcount", 0) or 0)
+@finder("forget_old_message_ids")
+async def _prune(session: AsyncSession, now: datetime) -> Write | None:
+    old = ChatMessage.at < now - DELETABLE_FOR
+    if not await any_row(session, select(ChatMessage).where(old)):
+        return None
+
+    async def forget(session: AsyncSession) -> int:
+        result = await session.execute(delete(ChatMessage).where(old))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    return forget
 
 
 async def my_data(session: AsyncSession, user: User) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import outbox
 from models.agreements import (
     FOLLOW_UPS,
     Agreement,
@@ -25,8 +24,9 @@ from models.agreements import (
     Status,
     scoped,
 )
+from models.areas import Area
 from models.groups import WEEKS, Group, GroupStatus
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, Queued
 from models.roster import Participant
 from models.scope import Scope
 from models.sessions import (
@@ -36,7 +36,7 @@ from models.sessions import (
     last_meeting,
     local_today,
 )
-from models.sweep import sweeper
+from models.sweep import Write, finder, queue_found
 from models.users import Role, User
 
 RECENT_DAYS = 28
@@ -535,34 +535,49 @@ def _roles(stored: str) -> str:
 # --- the weekly digest ---------------------------------------------------------------------------
 
 
-async def digest_timezone(session: AsyncSession, scope: Scope) -> str | None:
-    """The time zone most of the coordinator's groups meet in; None when they have no group."""
-    rows = await session.execute(
-        select(Group.timezone, func.count())
-        .where(scope.group_filter(), Group.status != GroupStatus.CLOSED.value)
-        .group_by(Group.timezone)
-    )
-    zones = Counter({tz: int(n) for tz, n in rows.all()})
-    if not zones:
-        return None
-    return zones.most_common(1)[0][0]
-
-
 def digest_period(local: datetime) -> str:
     year, week, _ = local.isocalendar()
     return f"{year}-W{week:02d}"
 
 
-@sweeper("coordinator_digests")
-async def queue_digests(session: AsyncSession, now: datetime) -> int:
+async def _zones_by_area(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """(area path, time zone, groups) of every group not closed, for all coordinators at once."""
+    rows = await session.execute(
+        select(Group.area_path, Group.timezone, func.count())
+        .where(Group.status != GroupStatus.CLOSED.value)
+        .group_by(Group.area_path, Group.timezone)
+        .order_by(Group.timezone)
+    )
+    return [(path, tz, int(n)) for path, tz, n in rows.all()]
+
+
+def _digest_zone(zones: list[tuple[str, str, int]], area_path: str | None) -> str | None:
+    """The time zone most of the coordinator's groups meet in; None when they have no group."""
+    if not area_path:
+        return None
+    counts: Counter[str] = Counter()
+    for path, tz, n in zones:
+        if path.startswith(area_path):
+            counts[tz] += n
+    return counts.most_common(1)[0][0] if counts else None
+
+
+@finder("coordinator_digests")
+async def find_digests(session: AsyncSession, now: datetime) -> Write | None:
     """One digest per coordinator per ISO week, on Monday from 07:00 in their groups' time zone."""
-    coordinators = await session.scalars(
-        select(User).where(
+    rows = await session.execute(
+        select(User.id, Area.path)
+        .outerjoin(Area, Area.id == User.area_id)
+        .where(
             User.role == Role.COORDINATOR.value,
             User.revoked_at.is_(None),
             User.unreachable_at.is_(None),
         )
+        .order_by(User.id)
     )
+    coordinators = rows.all()
+    if not coordinators:
+        return None
     known = set(
         await session.scalars(
             select(OutboxMessage.key).where(
@@ -570,25 +585,18 @@ async def queue_digests(session: AsyncSession, now: datetime) -> int:
             )
         )
     )
-    queued = 0
-    for coordinator in coordinators:
-        scope = await Scope.of(session, coordinator)
-        tz = await digest_timezone(session, scope)
+    zones = await _zones_by_area(session)
+    messages = []
+    for coordinator_id, area_path in coordinators:
+        tz = _digest_zone(zones, area_path)
         if tz is None:
             continue
         local = now.astimezone(ZoneInfo(tz))
         if local.weekday() != DIGEST_WEEKDAY or local.hour < DIGEST_HOUR:
             continue
         period = digest_period(local)
-        subject = f"user:{coordinator.id}"
-        if outbox.outbox_key("digest", subject, period, coordinator.id) in known:
-            continue
-        queued += await outbox.enqueue(
-            session,
-            kind="digest",
-            subject=subject,
-            period=period,
-            recipient_id=coordinator.id,
-            payload={"week": period},
-        )
-    return queued
+        subject = f"user:{coordinator_id}"
+        message = Queued("digest", subject, period, coordinator_id, {"week": period})
+        if message.key not in known:
+            messages.append(message)
+    return queue_found(messages)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -444,6 +445,38 @@ async def facilitator_ids(session: AsyncSession, group_id: int) -> list[int]:
         .order_by(GroupMember.user_id)
     )
     return list(rows)
+
+
+# Ids per IN list: well below the bound parameters SQLite and asyncpg accept in one statement.
+IN_CHUNK = 5000
+
+
+def chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for first in range(0, len(ids), IN_CHUNK):
+        yield ids[first : first + IN_CHUNK]
+
+
+async def facilitators_by_group(
+    session: AsyncSession, group_ids: Collection[int]
+) -> dict[int, list[int]]:
+    """`facilitator_ids` of many groups in one query each 5,000 groups; every id is a key."""
+    from models.users import User
+
+    out: dict[int, list[int]] = {group_id: [] for group_id in group_ids}
+    for some in chunks(sorted(out)):
+        rows = await session.execute(
+            select(GroupMember.group_id, GroupMember.user_id)
+            .join(User, User.id == GroupMember.user_id)
+            .where(
+                GroupMember.group_id.in_(some),
+                GroupMember.left_at.is_(None),
+                User.revoked_at.is_(None),
+            )
+            .order_by(GroupMember.group_id, GroupMember.user_id)
+        )
+        for group_id, user_id in rows.all():
+            out[group_id].append(user_id)
+    return out
 
 
 async def save_reflection(
