@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,8 @@ NAMES = {"bare": "bare bot", "sqlite": "ours, SQLite", "postgresql": "ours, Post
 # grows with the number, and 200 keep the whole run within minutes on two cores
 # (`--users 1000`: about ten minutes more).
 DEFAULT_USERS = 200
+# The longest one part may take (1,000 people at once take about four minutes), and in --quick.
+CHILD_TIMEOUT, QUICK_CHILD_TIMEOUT = 1800.0, 240.0
 
 
 def ensure_environment() -> None:
@@ -142,12 +145,19 @@ async def child(run: dict[str, Any], workdir: Path) -> dict[str, Any]:
     raise ValueError(part)
 
 
-def run_child(run: dict[str, Any], workdir: Path) -> dict[str, Any]:
+def run_child(run: dict[str, Any], workdir: Path, timeout: float) -> dict[str, Any]:
     out = workdir / f"result-{time.monotonic_ns()}.json"
     env = {**os.environ, "PTB_TIMEDELTA": "true", "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "benchmarks", "--child", json.dumps(run), "--out", str(out)]
     started = time.monotonic()
-    code = subprocess.call(command, cwd=ROOT, env=env)
+    # A session of its own: on a timeout, the child and the bot it started end together.
+    child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        code = child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        return {"failed": f"no result within {timeout / 60:.0f} minutes", "run": run}
     if code != 0 or not out.exists():
         return {"failed": f"exit code {code}", "run": run}
     result: dict[str, Any] = json.loads(out.read_text())
@@ -468,7 +478,7 @@ def main(argv: list[str]) -> int:
         for n, run in enumerate(runs, 1):
             label = " ".join(f"{k}={v}" for k, v in run.items())
             print(f"[{n}/{len(runs)}] {label}", flush=True)
-            result = run_child(run, Path(tmp))
+            result = run_child(run, Path(tmp), QUICK_CHILD_TIMEOUT if args.quick else CHILD_TIMEOUT)
             result.setdefault("_run", run)
             result["run"] = run
             if "failed" in result:

@@ -106,6 +106,19 @@ class MemorySampler:
         self.peak = max(self.peak, rss_mb(self.pid)[0])
 
 
+async def cancel_all(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancels the simulated people's tasks until every one has ended.
+
+    On Python 3.11, `asyncio.wait_for` can lose a cancellation that arrives just as what it
+    waits for completes; the task then goes on to its next step. Cancelling again ends it.
+    """
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)
+
+
 def machine() -> dict[str, str]:
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from benchmarks.common import (
     BotProcess,
+    cancel_all,
     drop_database,
     fresh_database,
     latency_summary,
@@ -85,9 +86,7 @@ async def steady_rate(
         await asyncio.sleep(2)
         end = loop.time()
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_all(tasks)
         final = await bot.stop()
         await server.stop()
         await drop_database(database)
@@ -231,9 +230,7 @@ async def monday_burst(
         backlog = (await bot.call("outbox"))["backlog"]
         pacing.cancel()
     finally:
-        for task in [*watchers, *reading_tasks]:
-            task.cancel()
-        await asyncio.gather(*watchers, *reading_tasks, return_exceptions=True)
+        await cancel_all([*watchers, *reading_tasks])
         final = await bot.stop()
         await server.stop()
     retried = await _rows_retried(database)

@@ -19,6 +19,7 @@ from benchmarks.common import (
     TOKEN,
     BotProcess,
     MemorySampler,
+    cancel_all,
     drop_database,
     fresh_database,
     latency_summary,
@@ -124,9 +125,7 @@ async def run(kind: str, groups: int, workdir: Path, key: str) -> dict[str, Any]
                 view["xlsx"] = {"s": seconds, "peak_mb": peak, "bytes": size}
             results["views"][label] = view
     finally:
-        pacing.cancel()
-        reading_task.cancel()
-        await asyncio.gather(pacing, reading_task, return_exceptions=True)
+        await cancel_all([pacing, reading_task])
         final = await bot.stop()
         await server.stop()
         await drop_database(database)

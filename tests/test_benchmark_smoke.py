@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from benchmarks.__main__ import MARK_END, MARK_START, command_line, write_readme
 
@@ -23,13 +26,24 @@ def test_quick_benchmark_completes_and_prints_the_table(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "benchmarks", "--quick", "--json", str(figures)]
     if not os.environ.get("TEST_DATABASE_URL"):
         command.append("--no-postgres")
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
+    # A session of its own, so that a run that hangs ends with everything it started.
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-4000:]
-    assert "| # | measure | result | target | |" in done.stdout
-    assert "Machine:" in done.stdout
+    try:
+        stdout, stderr = process.communicate(timeout=900)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail("the quick benchmark did not end in 15 minutes:\n" + stdout[-4000:] + stderr)
+    assert process.returncode == 0, (stdout + stderr)[-4000:]
+    assert "| # | measure | result | target | |" in stdout
+    assert "Machine:" in stdout
     results = json.loads(figures.read_text())["results"]
     assert {r["run"]["part"] for r in results} == PARTS
     assert not [r for r in results if "failed" in r]
