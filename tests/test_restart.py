@@ -113,6 +113,8 @@ async def test_a_pending_text_step_survives_a_kill(
             break
         await asyncio.sleep(0.05)
     assert await flushed()
+    # Updates are confirmed to Telegram once handled: this kill is not a redelivery test.
+    await eventually(lambda: not tg.pending_updates, 15)
     await process.kill()
     await process.start()
     await person.send("18/11/2026")
