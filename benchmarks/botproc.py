@@ -192,7 +192,6 @@ def build_bare(settings: Any, reference: Any, rate_limiter: bool) -> Any:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from telegram import Update
 
     from conversations.app import build_application
     from locales import compile_catalogs
@@ -217,14 +216,9 @@ async def main(args: argparse.Namespace) -> None:
         settings, database=database, rate_limiter=args.rate_limiter, read_timeout=READ_TIMEOUT
     )
     application = ours if args.mode == "ours" else build_bare(settings, ours, args.rate_limiter)
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES
-    )
+    from benchmarks.common import start_polling
+
+    await start_polling(application, long_poll=10)
     from telegram.ext import CommandHandler
 
     from conversations.outbox import RENDERERS

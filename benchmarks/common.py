@@ -106,6 +106,20 @@ class MemorySampler:
         self.peak = max(self.peak, rss_mb(self.pid)[0])
 
 
+async def start_polling(application: Any, long_poll: int) -> None:
+    """Starts an application as `run_polling` does, without taking over the event loop."""
+    from telegram import Update
+
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=long_poll, allowed_updates=Update.ALL_TYPES
+    )
+
+
 async def cancel_all(tasks: Iterable[asyncio.Task[Any]]) -> None:
     """Cancels the simulated people's tasks until every one has ended.
 

@@ -11,7 +11,6 @@ framing and compression are not counted.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from benchmarks.common import BOT_USERNAME, TOKEN, fresh_database
+from benchmarks.common import BOT_USERNAME, TOKEN, fresh_database, start_polling
 from benchmarks.flows import REFLECTION, SUMMARY, absentees, datas, find
 from benchmarks.seed import TIMEZONE, Shape, seed
 from models.clock import clock
@@ -83,7 +82,6 @@ def meeting_week() -> tuple[datetime, datetime, datetime]:
 
 
 async def run(language: str, workdir: Path, key: str) -> dict[str, Any]:
-    from telegram import Update
 
     from conversations.app import build_application
     from models.settings import Settings
@@ -120,16 +118,9 @@ async def run(language: str, workdir: Path, key: str) -> dict[str, Any]:
         "BOT_USERNAME": BOT_USERNAME,
         "LOG_LEVEL": "WARNING",
     }
-    settings = replace(Settings.from_env(env, load_dotenv=False))
+    settings = Settings.from_env(env, load_dotenv=False)
     application = build_application(settings, database=db, rate_limiter=False, read_timeout=10)
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
-    )
+    await start_polling(application, long_poll=1)
     meter = Meter(server, facilitator)
     worker = application.bot_data["services"].extra["outbox"]
     try:
