@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy import BigInteger, ForeignKey, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -133,12 +133,28 @@ async def redeem_invite(
         # The same person opens the same link again (their first answer may have been lost):
         # they are registered already, and the invite is not used a second time.
         return user
-    if invite.revoked_at is not None or invite.expires_at <= now:
-        raise DomainError("invite_expired")
-    if invite.uses_left <= 0:
-        raise DomainError("invite_used")
+    if (refusal := _invite_refusal(invite, now)) is not None:
+        raise refusal
     if user is not None and user.revoked_at is not None:
         raise DomainError("revoked")
+    # Several people may open the same link at the same moment, each having read the last use as
+    # still free: the use is taken only if the row still has one when it is written, and the
+    # database lets one writer at a time decide that.
+    claimed = await session.scalar(
+        update(Invite)
+        .where(
+            Invite.id == invite.id,
+            Invite.uses_left > 0,
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now,
+        )
+        .values(uses_left=Invite.uses_left - 1, used_count=Invite.used_count + 1)
+        .returning(Invite),
+        execution_options={"populate_existing": True, "synchronize_session": False},
+    )
+    if claimed is None:
+        await session.refresh(invite)
+        raise _invite_refusal(invite, now) or DomainError("invite_used")
     if user is None:
         user = User(
             telegram_id=telegram_id,
@@ -154,10 +170,16 @@ async def redeem_invite(
     await session.flush()
     if invite.group_id is not None:
         await add_member(session, user_id=user.id, group_id=invite.group_id)
-    invite.uses_left -= 1
-    invite.used_count += 1
     await audit(session, actor_id=user.id, action="invite.redeem", record=("invite", invite.id))
     return user
+
+
+def _invite_refusal(invite: Invite, now: datetime) -> DomainError | None:
+    if invite.revoked_at is not None or invite.expires_at <= now:
+        return DomainError("invite_expired")
+    if invite.uses_left <= 0:
+        return DomainError("invite_used")
+    return None
 
 
 async def _redeemed_by(session: AsyncSession, invite: Invite, user: User) -> bool:
