@@ -692,3 +692,24 @@ async def test_application_round_trip_over_long_polling(
         await app.updater.stop()
         await app.stop()
     assert server.pending_updates == []  # the last update was confirmed on shutdown
+
+
+# --------------------------------------------------------------------------- raw updates
+
+
+async def test_a_raw_update_is_delivered_as_given_under_the_next_update_id(
+    server: TelegramTestServer, bot: Bot, user: TestUser
+) -> None:
+    (started,) = await bot.get_updates()
+    await bot.get_updates(offset=started.update_id + 1)
+    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.1)
+    sent = time.monotonic()
+    malformed = {"message": {"message_id": 7, "date": "tomorrow", "text": "unchecked"}}
+    update_id = server.push_raw_update(malformed)
+    assert update_id == started.update_id + 1
+    # Delivered at once and unchanged, so PTB fails to read it as it would from Telegram.
+    with pytest.raises(TypeError):
+        await poll
+    assert time.monotonic() - sent < 0.6
+    assert server.pending_updates == [{**malformed, "update_id": update_id}]

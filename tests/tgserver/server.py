@@ -345,6 +345,26 @@ class TelegramTestServer:
         """Move the server clock forward (message ages, callback query expiry)."""
         self._clock_offset += seconds
 
+    def restart_update_ids(self, first: int = 1) -> None:
+        """Number the next updates from ``first`` again, as Telegram does for a new bot token on
+        the same database, or with a random id after a week without updates."""
+        if self._updates:
+            raise RuntimeError("updates are still pending; confirm them first")
+        self._next_update_id = first
+
+    def push_raw_update(self, payload: dict[str, Any]) -> int:
+        """Queue ``payload`` as an update, unchecked and unfiltered, under the next update_id.
+
+        For updates Telegram should never send but a bot must survive (fields missing or of
+        the wrong type); returns the update_id given to it.
+        """
+        update_id = self._next_update_id
+        self._next_update_id += 1
+        self._updates.append({**payload, "update_id": update_id})
+        if self._poller is not None:
+            self._poller.wake.set()
+        return update_id
+
     def fail(
         self,
         method: str,
