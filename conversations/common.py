@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import itertools
 import json
 import logging
@@ -250,7 +251,7 @@ async def _run(
     replies: list[Reply]
     request: Request | None = None
     # An update handled before a crash or a lost confirmation: its stored reply, again.
-    done: str | None = None
+    done: list[Any] | None = None
     failed = False
     if not write:
         confirm = services.extra.get("confirm")
@@ -259,10 +260,9 @@ async def _run(
     try:
         session_scope = services.db.write() if write else services.db.read()
         async with session_scope as session:
-            processed = await service.find_processed(session, update.update_id) if write else None
-            if processed is not None:
-                done = processed.reply or "[]"
-            else:
+            key = update_key(update, chat.id, tg_user.id)
+            done = await service.stored_reply(session, key) if write else None
+            if done is None:
                 user = await get_user(session, tg_user.id)
                 if user is not None:
                     tr = translator(user.language)
@@ -283,9 +283,7 @@ async def _run(
                             await _commit_with_records(
                                 session, update, context, user, state_before, replies
                             )
-                        await service.mark_processed(
-                            session, update.update_id, [r.to_json() for r in replies]
-                        )
+                        await service.mark_processed(session, key, [r.to_json() for r in replies])
                     elif user is not None and _state_changed(context, state_before):
                         request.after_commit.insert(
                             0, _save_state_now(services, context, tg_user.id)
@@ -303,7 +301,7 @@ async def _run(
             replies = [replace(replies[0], new=True)]
         failed = True
     if done is not None:
-        stored = [Reply.from_json(r) for r in json.loads(done)]
+        stored = [Reply.from_json(r) for r in done]
 
         async def again() -> None:
             await _push_stale_menu(context, tg_user.id)
@@ -325,6 +323,28 @@ async def _run(
     await _finish_or_later(context, finish, update.update_id)
     if write and any(r.delete_user_message for r in replies):
         _wake_outbox(context)
+
+
+def update_key(update: Update, chat_id: int, user_id: int) -> service.UpdateKey:
+    """Identifies an update by who sent it and what it is, besides Telegram's reusable id.
+
+    Ids and dates only: the digest is stored, and what people typed must not be.
+    """
+    query = update.callback_query
+    message = update.effective_message
+    edited = getattr(message, "edit_date", None)
+    parts: list[object] = [
+        chat_id,
+        user_id,
+        "tap" if query is not None else "edit" if update.edited_message else "message",
+        query.id if query is not None else None,
+        query.data if query is not None else None,
+        message.message_id if message is not None else None,
+        int(message.date.timestamp()) if message is not None and message.date else None,
+        int(edited.timestamp()) if edited else None,
+    ]
+    digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+    return service.UpdateKey(update.update_id, chat_id, digest)
 
 
 async def _finish_or_later(

@@ -30,7 +30,7 @@ BUSY_SECONDS = 15.0
 
 
 def _sqlite_engine(url: str, *, immediate: bool, busy_seconds: float) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": busy_seconds})
+    engine = create_async_engine(url, connect_args={"timeout": busy_seconds}, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -45,6 +45,9 @@ def _sqlite_engine(url: str, *, immediate: bool, busy_seconds: float) -> AsyncEn
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # A migration's VACUUM runs outside any transaction (Alembic's autocommit block).
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -78,6 +81,8 @@ class Database:
                 max_overflow=pool_size,
                 pool_pre_ping=True,
                 connect_args=connect_args,
+                # A failed statement's error (and so the log) shows no values people typed.
+                hide_parameters=True,
             )
             self.read_engine = self.write_engine
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)

@@ -1,26 +1,50 @@
-"""Bookkeeping of the running bot: handled updates, conversation state, heartbeat."""
+"""Bookkeeping of the running bot: handled updates, conversation state, heartbeat.
+
+What a person typed can reach two of these tables: a stored reply may quote an agreement's
+summary, and a pending step may carry a name being entered. Both are kept as Fernet tokens.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text, delete, select
+from sqlalchemy import BigInteger, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import crypto
 from models.base import Base
 from models.clock import clock
+
+
+@dataclass(frozen=True)
+class UpdateKey:
+    """What makes a redelivery the same update: Telegram's id alone is not enough.
+
+    Update ids start again with a new bot token, and Telegram picks the next id at random after
+    a week without updates; `digest` fingerprints who sent it and what it is (never its text).
+    """
+
+    update_id: int
+    chat_id: int
+    digest: str
 
 
 class ProcessedUpdate(Base):
     """An update whose effects are committed; its reply is kept to answer a redelivery."""
 
     __tablename__ = "processed_updates"
+    __table_args__ = (UniqueConstraint("update_id", "digest"),)
 
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    digest: Mapped[str] = mapped_column(String(64))
     handled_at: Mapped[datetime] = mapped_column(index=True)
+    # A Fernet token of the replies as JSON: they can quote what people typed.
     reply: Mapped[str | None] = mapped_column(Text)
 
 
@@ -50,16 +74,42 @@ class UserDataRow(Base):
     updated_at: Mapped[datetime]
 
 
-async def find_processed(session: AsyncSession, update_id: int) -> ProcessedUpdate | None:
-    return await session.get(ProcessedUpdate, update_id)
+async def stored_reply(session: AsyncSession, key: UpdateKey) -> list[Any] | None:
+    """The replies given to this very update (None: not handled yet).
+
+    Only the same update from the same chat finds them, so a stored reply never reaches anyone
+    else. A reply no configured key can read any more (keys rotated out) is answered with
+    nothing: the update's effects are committed, only its screen is lost.
+    """
+    row = (
+        await session.execute(
+            select(ProcessedUpdate.reply).where(
+                ProcessedUpdate.update_id == key.update_id,
+                ProcessedUpdate.digest == key.digest,
+                ProcessedUpdate.chat_id == key.chat_id,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    token = row.reply
+    if token is None:
+        return []
+    try:
+        replies: list[Any] = json.loads(crypto.decrypt(token))
+    except crypto.KeysMissing:
+        return []
+    return replies
 
 
-async def mark_processed(session: AsyncSession, update_id: int, reply: Any | None) -> None:
+async def mark_processed(session: AsyncSession, key: UpdateKey, reply: list[Any] | None) -> None:
     session.add(
         ProcessedUpdate(
-            update_id=update_id,
+            update_id=key.update_id,
+            chat_id=key.chat_id,
+            digest=key.digest,
             handled_at=clock.now(),
-            reply=json.dumps(reply) if reply is not None else None,
+            reply=crypto.encrypt(json.dumps(reply)) if reply else None,
         )
     )
 
@@ -103,8 +153,15 @@ async def save_conversation(session: AsyncSession, name: str, key: str, state: s
 
 
 async def load_user_data(session: AsyncSession) -> dict[int, str]:
-    rows = await session.scalars(select(UserDataRow))
-    return {row.telegram_id: row.data for row in rows}
+    """Each person's pending step; one that no configured key can read is forgotten (the person
+    is asked to start that step again)."""
+    found: dict[int, str] = {}
+    for row in await session.scalars(select(UserDataRow)):
+        try:
+            found[row.telegram_id] = crypto.decrypt(row.data)
+        except crypto.KeysMissing:
+            continue
+    return found
 
 
 async def save_user_data(session: AsyncSession, telegram_id: int, data: str | None) -> None:
@@ -113,7 +170,9 @@ async def save_user_data(session: AsyncSession, telegram_id: int, data: str | No
         if row is not None:
             await session.delete(row)
     elif row is None:
-        session.add(UserDataRow(telegram_id=telegram_id, data=data, updated_at=clock.now()))
-    elif row.data != data:
-        row.data = data
+        session.add(
+            UserDataRow(telegram_id=telegram_id, data=crypto.encrypt(data), updated_at=clock.now())
+        )
+    else:
+        row.data = crypto.encrypt(data)
         row.updated_at = clock.now()

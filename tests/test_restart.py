@@ -23,7 +23,10 @@ from tests.tgserver import TelegramTestServer
 async def process(
     tg: TelegramTestServer, settings: Settings, tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
-    bot = BotProcess(tg, settings, crypto.generate_key(), tmp_path / "bot.log")
+    key = crypto.generate_key()
+    # The test reads what the bot process stored encrypted.
+    crypto.configure([key])
+    bot = BotProcess(tg, settings, key, tmp_path / "bot.log")
     yield bot
     await bot.stop()
 
@@ -86,7 +89,7 @@ async def test_a_pending_text_step_survives_a_kill(
     """The bot was waiting for a typed date; killed and restarted, it still is."""
     from datetime import date, time
 
-    from models.service import UserDataRow
+    from models.service import load_user_data
     from models.sessions import SessionRecord
     from tests import factories
 
@@ -105,8 +108,7 @@ async def test_a_pending_text_step_survives_a_kill(
 
     async def flushed() -> bool:
         async with db.read() as s:
-            row = await s.get(UserDataRow, 803)
-            return row is not None and "session.date" in row.data
+            return "session.date" in (await load_user_data(s)).get(803, "")
 
     for _ in range(100):  # the persistence flushes within a second
         if await flushed():
