@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import date, time, timedelta
 from typing import Any
 
-from models import crypto
+from models import crypto, files
 from models.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,13 @@ def dispatch(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL, which contains the bot token.
+    # httpx logs every request URL, which contains the bot token; aiosqlite logs every
+    # statement with its values at DEBUG.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Whatever the command, what it creates (a database, a backup) is its owner's only.
+    files.owner_only_umask()
     command = COMMANDS[args.command]
     try:
         return command(settings, args)
@@ -43,6 +47,8 @@ def prepare(settings: Settings, *, migrate: bool = True) -> None:
     from models import migrate as migrations
 
     compile_catalogs()
+    # Existing deployments: files made before the bot kept them owner-only.
+    files.make_owner_only(settings)
     setup_keys(settings)
     if migrate:
         migrations.upgrade(settings.database_url, settings.database_schema)
