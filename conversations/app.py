@@ -20,6 +20,7 @@ from conversations import (
     guard,
     guide,
     jobs,
+    logredact,
     newgroup,
     privacy,
     registration,
@@ -73,6 +74,8 @@ def build_application(
         busy_seconds=settings.sqlite_busy_seconds,
     )
     clock.time_scale = settings.time_scale
+    # PTB logs whole updates (what people typed) unless its records are filtered.
+    logredact.install()
     services = Services(settings=settings, db=database)
     confirm = ConfirmWhenHandled()
     services.extra["confirm"] = confirm

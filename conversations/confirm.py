@@ -11,16 +11,25 @@ The wait has limits, so that one slow update does not hold up everyone else's:
   READ_WAIT: replaying it would change nothing, and if the process dies meanwhile the person
   taps again;
 - any other update is waited for at most WRITE_WAIT (Telegram or the database hanging).
+
+An update python-telegram-bot cannot read makes it refuse the whole batch and fetch it again,
+forever, holding back every update after it. A batch fetched a second time is checked, and an
+update that cannot be read is replaced by its bare id: it is confirmed and skipped, and only its
+id is logged (what it carries may be what someone typed).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 
+from telegram import Update
 from telegram.request import HTTPXRequest
+
+log = logging.getLogger(__name__)
 
 READ_WAIT = 0.2
 WRITE_WAIT = 2.0
@@ -34,6 +43,7 @@ class ConfirmWhenHandled(HTTPXRequest):
         # Update ids fetched and not yet handled; True for those whose handler only reads.
         self._pending: dict[int, bool] = {}
         self._changed = asyncio.Event()
+        self._fetched: set[int] = set()
 
     def handled(self, update_id: int) -> None:
         """Called once an update's processing is over, whatever its outcome."""
@@ -65,10 +75,13 @@ class ConfirmWhenHandled(HTTPXRequest):
         self._pending.clear()
         code, payload = await super().do_request(*args, **kwargs)
         if code == 200:
-            for update in _updates(payload):
-                update_id = update.get("update_id")
-                if isinstance(update_id, int):
-                    self._pending.setdefault(update_id, False)
+            updates = _updates(payload)
+            ids = {u.get("update_id") for u in updates}
+            if ids & self._fetched:
+                payload = _readable(payload, updates)
+            self._fetched = {i for i in ids if isinstance(i, int)}
+            for update_id in self._fetched:
+                self._pending.setdefault(update_id, False)
         return code, payload
 
 
@@ -78,3 +91,19 @@ def _updates(payload: bytes) -> list[dict[str, Any]]:
     except (ValueError, AttributeError):
         return []
     return [u for u in result if isinstance(u, dict)] if isinstance(result, list) else []
+
+
+def _readable(payload: bytes, updates: list[dict[str, Any]]) -> bytes:
+    """The batch with each update that cannot be read replaced by its bare id."""
+    kept: list[dict[str, Any]] = []
+    for update in updates:
+        try:
+            Update.de_json(update, None)
+            kept.append(update)
+        except Exception:  # whatever the parser raises, the update is unreadable
+            update_id = update.get("update_id")
+            log.error("update %s cannot be read and is skipped", update_id)
+            kept.append({"update_id": update_id})
+    if all(a is b for a, b in zip(kept, updates, strict=True)):
+        return payload
+    return json.dumps({"ok": True, "result": kept}).encode()
