@@ -15,6 +15,8 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md bot.py ./
 COPY conversations ./conversations
+COPY cli ./cli
+COPY exports ./exports
 COPY models ./models
 COPY content ./content
 COPY locales ./locales

@@ -141,7 +141,7 @@ def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     ensure_environment("test" if args.command == "test" else "run")
 
-    from conversations import operator  # imported only once the environment is ready
+    from cli import operator  # imported only once the environment is ready
 
     return operator.dispatch(args)
 

@@ -134,9 +134,9 @@ def build_bare(settings: Any, reference: Any, rate_limiter: bool) -> Any:
             ],
         ]
     )
-    from conversations.confirm import ConfirmWhenHandled
-    from conversations.ordering import PerUserUpdateProcessor
-    from conversations.ratelimit import TelegramLimits
+    from conversations.runtime.confirm import ConfirmWhenHandled
+    from conversations.runtime.ordering import PerUserUpdateProcessor
+    from conversations.runtime.ratelimit import TelegramLimits
 
     confirm = ConfirmWhenHandled()
     processor = reference.update_processor
@@ -221,7 +221,7 @@ async def main(args: argparse.Namespace) -> None:
     await start_polling(application, long_poll=10)
     from telegram.ext import CommandHandler
 
-    from conversations.outbox import RENDERERS
+    from conversations.runtime.outbox import RENDERERS
 
     commands = sorted(
         {

@@ -38,12 +38,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from content.guides import default_library
 from content.telegram_html import escape
-from conversations import fallback
-from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack_sub
-from conversations.common import Button, Reply, Request, handler
-from conversations.menu import Command, Np_, declare
-from conversations.outbox import renders
-from conversations.pick import choose_group, my_groups, no_group
+from conversations.runtime import fallback
+from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack_sub
+from conversations.runtime.common import Button, Reply, Request, handler
+from conversations.runtime.menu import Command, Np_, declare
+from conversations.runtime.outbox import renders
+from conversations.widgets import choose_group, my_groups, no_group
 from locales import Translator
 from models import agreements
 from models.agreements import (

@@ -16,11 +16,7 @@ from conversations import (
     agreement,
     auditlog,
     coordinator,
-    fallback,
-    guard,
     guide,
-    jobs,
-    logredact,
     newgroup,
     privacy,
     registration,
@@ -28,14 +24,15 @@ from conversations import (
     roster,
     session,
 )
-from conversations.confirm import ConfirmWhenHandled
-from conversations.context import BotApplication, BotContext, Services
-from conversations.errors import on_error
-from conversations.menu import push_default_menus
-from conversations.ordering import PerUserUpdateProcessor
-from conversations.persistence import SQLPersistence
-from conversations.ratelimit import TelegramLimits
-from conversations.state import UserData
+from conversations.runtime import fallback, guard, jobs, logredact
+from conversations.runtime.confirm import ConfirmWhenHandled
+from conversations.runtime.context import BotApplication, BotContext, Services
+from conversations.runtime.errors import on_error
+from conversations.runtime.menu import push_default_menus
+from conversations.runtime.ordering import PerUserUpdateProcessor
+from conversations.runtime.persistence import SQLPersistence
+from conversations.runtime.ratelimit import TelegramLimits
+from conversations.runtime.state import UserData
 from models import retention
 from models.clock import clock
 from models.db import Database

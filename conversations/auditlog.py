@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from conversations.callbacks import int_part, pack, pattern, unpack
-from conversations.common import Button, Reply, Request, handler
-from conversations.menu import Command, Np_, declare
+from conversations.runtime.callbacks import int_part, pack, pattern, unpack
+from conversations.runtime.common import Button, Reply, Request, handler
+from conversations.runtime.menu import Command, Np_, declare
 from models.audit import audit, audit_page
 from models.users import Role
 

@@ -23,17 +23,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from content.telegram_html import escape
-from conversations import exports, fallback
 from conversations.agreement import (
     ANSWER_NAMES,
     STEP_NAMES,
     kind_name,
     role_names,
 )
-from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack_sub
-from conversations.common import Button, Reply, Request, handler
-from conversations.menu import Command, Np_, declare
-from conversations.outbox import renders
+from conversations.runtime import fallback
+from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack_sub
+from conversations.runtime.common import Button, Reply, Request, handler
+from conversations.runtime.menu import Command, Np_, declare
+from conversations.runtime.outbox import renders
+from exports import writers as exports
 from locales import Translator
 from models import agreements, reports
 from models.agreements import Agreement, Answer, Status
@@ -616,7 +617,7 @@ async def chart(request: Request) -> Reply:
 # in a child process); the audit row is committed before a file is sent. A big area's export
 # takes seconds: the tap is answered at once with a note that the file follows, and as the
 # handler only reads, the bot goes on fetching everyone else's updates meanwhile
-# (conversations/confirm.py).
+# (conversations/runtime/confirm.py).
 QUICK_EXPORT_GROUPS = 50
 
 

@@ -35,9 +35,9 @@ from content.guides import (
     split_target,
 )
 from content.telegram_html import escape
-from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack
-from conversations.common import REGISTERED, Button, Reply, Request, handler
-from conversations.menu import Command, Np_, declare
+from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack
+from conversations.runtime.common import REGISTERED, Button, Reply, Request, handler
+from conversations.runtime.menu import Command, Np_, declare
 from locales import Translator
 
 declare(

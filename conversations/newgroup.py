@@ -24,10 +24,10 @@ from datetime import date, datetime, time
 from babel.dates import get_day_names
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from conversations import fallback
-from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack
-from conversations.common import MAX_TEXT_INPUT, Button, Reply, Request, handler
-from conversations.menu import Command, Np_, declare
+from conversations.runtime import fallback
+from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack
+from conversations.runtime.common import MAX_TEXT_INPUT, Button, Reply, Request, handler
+from conversations.runtime.menu import Command, Np_, declare
 from locales import BABEL_LOCALES, Translator
 from models import groups, users
 from models.areas import Area, Level, area_names

@@ -7,10 +7,17 @@ import logging
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from conversations.callbacks import pack, pattern, unpack
-from conversations.common import REGISTERED, Button, Reply, Request, flush_message_log, handler
-from conversations.menu import Command, Np_, declare
-from conversations.messages import role_name
+from conversations.runtime.callbacks import pack, pattern, unpack
+from conversations.runtime.common import (
+    REGISTERED,
+    Button,
+    Reply,
+    Request,
+    flush_message_log,
+    handler,
+)
+from conversations.runtime.menu import Command, Np_, declare
+from conversations.vocabulary import role_name
 from models import privacy
 from models.errors import InvalidInput
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from conversations import guard
-from conversations.callbacks import BadCallback, pack, pattern, unpack
-from conversations.common import (
+from conversations.runtime import guard
+from conversations.runtime.callbacks import BadCallback, pack, pattern, unpack
+from conversations.runtime.common import (
     ANYONE,
     REGISTERED,
     Button,
@@ -16,7 +16,7 @@ from conversations.common import (
     in_all_languages,
     not_registered_text,
 )
-from conversations.menu import Command, Np_, commands_for, declare, menu_key, push_user_menu
+from conversations.runtime.menu import Command, Np_, commands_for, declare, menu_key, push_user_menu
 from locales import LANGUAGES, Translator
 from models import users
 from models.errors import DomainError

@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.telegram_html import escape
-from conversations.callbacks import pack
-from conversations.common import Button, Reply
-from conversations.outbox import renders
+from conversations.runtime.callbacks import pack
+from conversations.runtime.common import Button, Reply
+from conversations.runtime.outbox import renders
 from locales import Translator
 from models.groups import WEEKS, Group
 from models.outbox import OutboxMessage

@@ -20,11 +20,11 @@ from collections.abc import Sequence
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from conversations import fallback
-from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack
-from conversations.common import MAX_TEXT_INPUT, Button, Reply, Request, handler
-from conversations.menu import Command, Np_, declare
-from conversations.pick import choose_group, my_groups, no_group
+from conversations.runtime import fallback
+from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack
+from conversations.runtime.common import MAX_TEXT_INPUT, Button, Reply, Request, handler
+from conversations.runtime.menu import Command, Np_, declare
+from conversations.widgets import choose_group, my_groups, no_group
 from locales import Translator
 from models import roster
 from models.errors import InvalidInput, NotFound

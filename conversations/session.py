@@ -30,13 +30,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from content.guides import default_library
 from content.telegram_html import escape
-from conversations import fallback
 from conversations.agreement import agreement_button
-from conversations.callbacks import BadCallback, int_part, pack, pattern, unpack
-from conversations.common import Button, Reply, Request, handler
 from conversations.guide import PHASE_NAMES
-from conversations.menu import Command, Np_, declare
-from conversations.pick import choose_group, my_groups, no_group
+from conversations.runtime import fallback
+from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack
+from conversations.runtime.common import Button, Reply, Request, handler
+from conversations.runtime.menu import Command, Np_, declare
+from conversations.widgets import choose_group, my_groups, no_group
 from locales import BABEL_LOCALES, Translator
 from models import groups as group_ops
 from models import sessions

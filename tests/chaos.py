@@ -462,8 +462,9 @@ def _serve() -> None:
     import threading
 
     import bot
+    from cli import operator  # noqa: F401 - imported once for every child
     from content.guides import default_library
-    from conversations import app, operator  # noqa: F401 - imported once for every child
+    from conversations import app  # noqa: F401 - imported once for every child
     from locales import compile_catalogs
     from models import migrate
 

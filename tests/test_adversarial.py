@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from babel.dates import get_day_names
 
-from conversations.menu import commands_for
 from conversations.roster import STAFF
+from conversations.runtime.menu import commands_for
 from locales import BABEL_LOCALES, LANGUAGES, translator
 from models import users
 from models.clock import clock

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from conversations import confirm
-from conversations.confirm import ConfirmWhenHandled
+from conversations.runtime import confirm
+from conversations.runtime.confirm import ConfirmWhenHandled
 
 
 def fetched(request: ConfirmWhenHandled, *ids: int) -> None:

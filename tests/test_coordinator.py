@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from conversations import coordinator as coordinator_flow
-from conversations import exports
+from exports import writers as exports
 from locales import translator
 from models import roster, sessions
 from models.agreements import Agreement, AgreementEvent, Status

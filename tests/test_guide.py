@@ -18,8 +18,8 @@ import pytest
 from content.guides import GUIDES_DIR, WEEK_COUNT, Guide, Library, default_library
 from content.telegram_html import utf16_len
 from conversations import guide as guide_flow
-from conversations.callbacks import pack
-from conversations.common import not_registered_text
+from conversations.runtime.callbacks import pack
+from conversations.runtime.common import not_registered_text
 from locales import translator
 from models.db import Database
 from models.users import Role

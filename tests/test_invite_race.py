@@ -1,6 +1,6 @@
 """A single-use invite opened by many people at the same moment registers exactly one of them.
 
-The bot handles different people's updates side by side (conversations/ordering.py), so on
+The bot handles different people's updates side by side (conversations/runtime/ordering.py), so on
 PostgreSQL their redemptions really overlap; SQLite serialises writers and must agree.
 """
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from telegram.error import NetworkError
 
-from conversations import logredact
+from conversations.runtime import logredact
 from tests.e2e import eventually
 from tests.tgserver import TelegramTestServer
 
@@ -47,7 +47,7 @@ def parse_failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 def skipped(caplog: pytest.LogCaptureFixture, update_id: int) -> bool:
     return any(
-        r.name == "conversations.confirm"
+        r.name == "conversations.runtime.confirm"
         and r.getMessage() == f"update {update_id} cannot be read and is skipped"
         for r in caplog.records
     )

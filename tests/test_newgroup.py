@@ -15,7 +15,7 @@ import pytest
 from babel.dates import get_day_names
 from sqlalchemy import func, select
 
-from conversations.callbacks import pack
+from conversations.runtime.callbacks import pack
 from locales import translator
 from models import roster
 from models.areas import Area

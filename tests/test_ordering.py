@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram import Chat, Message, Update, User
 
-from conversations.ordering import PerUserUpdateProcessor
+from conversations.runtime.ordering import PerUserUpdateProcessor
 from models import service
 from models.db import Database
 

@@ -367,7 +367,7 @@ async def test_a_message_that_cannot_be_written_holds_up_no_other(
     tg: TelegramTestServer, bot: Any, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """E.g. encrypted with a key that is gone: that row waits, the reminder beside it goes."""
-    from conversations import outbox as worker
+    from conversations.runtime import outbox as worker
 
     async def unreadable(*_: Any) -> None:
         raise crypto.KeysMissing("no configured key decrypts this value")

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.common import Reply
-from conversations.outbox import FALLBACKS, RENDERERS, renders
+from conversations.runtime.common import Reply
+from conversations.runtime.outbox import FALLBACKS, RENDERERS, renders
 from locales import Translator
 from models import outbox
 from models.clock import clock
@@ -167,7 +167,7 @@ async def test_sends_to_one_chat_are_paced(
 async def test_one_run_sends_everything_due_batch_after_batch(
     tg: TelegramTestServer, quick_bot: Any, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conversations import outbox as worker
+    from conversations.runtime import outbox as worker
     from models.privacy import deletable_messages
 
     monkeypatch.setattr(worker, "BATCH", 2)

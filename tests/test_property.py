@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from conversations.menu import commands_for
+from conversations.runtime.menu import commands_for
 from models.clock import clock
 from models.db import Database
 from models.sweep import run_sweep

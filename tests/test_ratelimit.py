@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from conversations.ratelimit import TelegramLimits, bulk_sends, is_new_message
+from conversations.runtime.ratelimit import TelegramLimits, bulk_sends, is_new_message
 
 
 class VirtualTime:

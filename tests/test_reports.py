@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from conversations import exports
+from exports import writers as exports
 from locales import translator
 from models import roster, sessions
 from models.clock import clock

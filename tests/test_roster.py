@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from conversations.callbacks import pack
+from conversations.runtime.callbacks import pack
 from locales import translator
 from models import roster
 from models.audit import AuditEntry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from conversations.common import Button, Reply, Request
+from conversations.runtime.common import Button, Reply, Request
 from models.groups import Group, groups_of
 from models.scope import Scope
 

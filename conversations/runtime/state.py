@@ -1,4 +1,4 @@
-"""Typed per-user conversation state, persisted by conversations.persistence.
+"""Typed per-user conversation state, persisted by conversations.runtime.persistence.
 
 It only says where a user was (which text the bot is waiting for, and which message to edit);
 the database records are the truth. Losing it costs the user one "please start again".

@@ -5,7 +5,7 @@ hold the interpreter lock that the event loop needs at every step of every other
 database call and each Telegram call hands it over), so everyone would wait for the export. A
 child process runs beside the bot, exits when the file is written and so gives its memory back.
 
-The child is `python -m conversations.spreadsheet`: it imports only the standard library and
+The child is `python -m exports.spreadsheet`: it imports only the standard library and
 XlsxWriter, so it starts in a fraction of a second. It reads the pickled sheets on stdin and
 writes the workbook on stdout.
 """
@@ -83,7 +83,7 @@ async def build_apart(sheets: Sequence[Sheet]) -> bytes:
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "conversations.spreadsheet",
+            "exports.spreadsheet",
             cwd=ROOT,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from conversations.common import (
+from conversations.runtime.common import (
     REGISTERED,
     Reply,
     Request,
@@ -27,8 +27,8 @@ from conversations.common import (
     in_all_languages,
     set_reachable,
 )
-from conversations.context import BotContext
-from conversations.menu import Command, Np_, declare
+from conversations.runtime.context import BotContext
+from conversations.runtime.menu import Command, Np_, declare
 from models.users import get_user
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from conversations.callbacks import BadCallback
-from conversations.context import BotContext, Services
+from conversations.runtime.callbacks import BadCallback
+from conversations.runtime.context import BotContext, Services
 from locales import LANGUAGES, Translator, translator
 from models import outbox, service
 from models.clock import clock
@@ -112,14 +112,14 @@ class Request:
         with contextlib.suppress(BadRequest):
             await query.answer(toast[:200])
         self.tap_answered = True
-        # If the work then fails, the apology comes as a message (conversations/errors.py).
+        # If the work then fails, the apology comes as a message (conversations/runtime/errors.py).
         answered_early(self.services).add(self.update.update_id)
 
     def send_outbox_soon(self) -> None:
         """After the commit, send what this update queued in the outbox without waiting."""
 
         async def wake() -> None:
-            from conversations.jobs import wake_outbox  # jobs imports this module
+            from conversations.runtime.jobs import wake_outbox  # jobs imports this module
 
             wake_outbox(self.context)
 
@@ -181,7 +181,7 @@ def not_registered_text() -> str:
 
 
 def error_reply(tr: Translator, error: DomainError) -> Reply:
-    from conversations.messages import domain_error_text
+    from conversations.vocabulary import domain_error_text
 
     return Reply(domain_error_text(tr, error), new=True, toast=None)
 
@@ -434,7 +434,7 @@ async def _commit_with_records(
 async def _push_stale_menu(context: BotContext, telegram_id: int) -> None:
     """An update handled before a crash: the process may have died before the command menu
     that its change called for (a role, a language) was pushed."""
-    from conversations.menu import menu_key, push_user_menu
+    from conversations.runtime.menu import menu_key, push_user_menu
 
     services = context.services
     async with services.db.read() as session:
@@ -449,7 +449,7 @@ async def _push_stale_menu(context: BotContext, telegram_id: int) -> None:
 
 
 def _wake_outbox(context: BotContext) -> None:
-    from conversations.jobs import wake_outbox
+    from conversations.runtime.jobs import wake_outbox
 
     wake_outbox(context)
 

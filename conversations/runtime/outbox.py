@@ -7,10 +7,10 @@ go one at a time, in order, about a second apart. Rows of kind DELETE_TYPED dele
 user typed instead of sending one.
 
 A run drains the outbox: it renders due rows a batch at a time while senders send the rows
-already rendered, so that Telegram's overall limit (kept by conversations/ratelimit.py, where
-these bulk sends give way to people's) sets the pace rather than round trips, rendering or the
-database. A few rows get one sender, in order; a backlog gets more, up to SENDERS, as each send
-waits a round trip to Telegram. A crash repeats at most the message each sender had on its way.
+already rendered, so that Telegram's overall limit (kept by conversations/runtime/ratelimit.py,
+where these bulk sends give way to people's) sets the pace rather than round trips, rendering or
+the database. A few rows get one sender, in order; a backlog gets more, up to SENDERS, as each
+send waits a round trip to Telegram. A crash repeats at most the message each sender had on its way.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from conversations.common import DELETE_TYPED, Reply
-from conversations.context import Services
-from conversations.ratelimit import bulk_sends
+from conversations.runtime.common import DELETE_TYPED, Reply
+from conversations.runtime.context import Services
+from conversations.runtime.ratelimit import bulk_sends
 from locales import Translator, translator
 from models import outbox
 from models.clock import clock

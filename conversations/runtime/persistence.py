@@ -18,7 +18,7 @@ from sqlalchemy import select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from conversations.state import UserData
+from conversations.runtime.state import UserData
 from models import service
 from models.db import Database
 from models.users import User

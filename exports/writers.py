@@ -4,7 +4,7 @@ Column headers are in the reader's language; values stay as stable codes (held, 
 so exports made in different languages can be put together. Participant codes only, and no free
 text. The spreadsheet and plotting libraries are imported only when a file is asked for.
 
-The workbook itself is written by `conversations.spreadsheet` (XlsxWriter, in a process of its
+The workbook itself is written by `exports.spreadsheet` (XlsxWriter, in a process of its
 own when the bot asks for it).
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from conversations import spreadsheet
-from conversations.menu import Np_
+from conversations.runtime.menu import Np_
+from exports import spreadsheet
 from locales import Translator
 from models.reports import (
     AGREEMENT_COLUMNS,

@@ -25,7 +25,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, workers: int = 16, on_done: Callable[[int], None] | None = None) -> None:
         super().__init__(PENDING_LIMIT)
         self.workers = workers
-        # Told the id of every update whose processing is over (conversations/confirm.py).
+        # Told the id of every update whose processing is over (conversations/runtime/confirm.py).
         self._on_done = on_done
         self._work = asyncio.Semaphore(workers)
         # The last update of each person still running or waiting: the next one waits for it.

@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from conversations.state import UserData
+from conversations.runtime.state import UserData
 from models.db import Database
 from models.settings import Settings
 
