@@ -40,9 +40,11 @@ from content.guides import default_library
 from content.telegram_html import escape
 from conversations.runtime import fallback
 from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack_sub
-from conversations.runtime.common import Button, Reply, Request, handler
 from conversations.runtime.menu import Command, Np_, declare
 from conversations.runtime.outbox import renders
+from conversations.runtime.reply import Button, Reply
+from conversations.runtime.request import Request
+from conversations.runtime.unit_of_work import handler
 from conversations.widgets import choose_group, my_groups, no_group
 from locales import Translator
 from models import agreements

@@ -5,8 +5,10 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from conversations.runtime.callbacks import int_part, pack, pattern, unpack
-from conversations.runtime.common import Button, Reply, Request, handler
 from conversations.runtime.menu import Command, Np_, declare
+from conversations.runtime.reply import Button, Reply
+from conversations.runtime.request import Request
+from conversations.runtime.unit_of_work import handler
 from models.audit import audit, audit_page
 from models.users import Role
 

@@ -31,9 +31,11 @@ from conversations.agreement import (
 )
 from conversations.runtime import fallback
 from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack_sub
-from conversations.runtime.common import Button, Reply, Request, handler
 from conversations.runtime.menu import Command, Np_, declare
 from conversations.runtime.outbox import renders
+from conversations.runtime.reply import Button, Reply
+from conversations.runtime.request import Request
+from conversations.runtime.unit_of_work import handler
 from exports import writers as exports
 from locales import Translator
 from models import agreements, reports

@@ -36,8 +36,10 @@ from content.guides import (
 )
 from content.telegram_html import escape
 from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack
-from conversations.runtime.common import REGISTERED, Button, Reply, Request, handler
 from conversations.runtime.menu import Command, Np_, declare
+from conversations.runtime.reply import Button, Reply
+from conversations.runtime.request import REGISTERED, Request
+from conversations.runtime.unit_of_work import handler
 from locales import Translator
 
 declare(

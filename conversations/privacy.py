@@ -8,15 +8,10 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from conversations.runtime.callbacks import pack, pattern, unpack
-from conversations.runtime.common import (
-    REGISTERED,
-    Button,
-    Reply,
-    Request,
-    flush_message_log,
-    handler,
-)
 from conversations.runtime.menu import Command, Np_, declare
+from conversations.runtime.reply import Button, Reply
+from conversations.runtime.request import REGISTERED, Request
+from conversations.runtime.unit_of_work import flush_message_log, handler
 from conversations.vocabulary import role_name
 from models import privacy
 from models.errors import InvalidInput

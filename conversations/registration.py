@@ -6,17 +6,16 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from conversations.runtime import guard
 from conversations.runtime.callbacks import BadCallback, pack, pattern, unpack
-from conversations.runtime.common import (
+from conversations.runtime.menu import Command, Np_, commands_for, declare, menu_key, push_user_menu
+from conversations.runtime.reply import Button, Reply
+from conversations.runtime.request import (
     ANYONE,
     REGISTERED,
-    Button,
-    Reply,
     Request,
-    handler,
     in_all_languages,
     not_registered_text,
 )
-from conversations.runtime.menu import Command, Np_, commands_for, declare, menu_key, push_user_menu
+from conversations.runtime.unit_of_work import handler
 from locales import LANGUAGES, Translator
 from models import users
 from models.errors import DomainError
@@ -76,9 +75,7 @@ def _refresh_menu(request: Request, user: User) -> None:
     async def push() -> None:
         if await push_user_menu(request.context.bot, user):
             async with request.services.db.write() as session:
-                stored = await session.get(User, user.id)
-                if stored is not None:
-                    stored.menu_key = menu_key(user)
+                await users.record_menu(session, user_id=user.id, menu_key=menu_key(user))
 
     request.after_commit.append(push)
 

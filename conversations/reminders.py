@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.telegram_html import escape
 from conversations.runtime.callbacks import pack
-from conversations.runtime.common import Button, Reply
 from conversations.runtime.outbox import renders
+from conversations.runtime.reply import Button, Reply
 from locales import Translator
 from models.groups import WEEKS, Group
 from models.outbox import OutboxMessage

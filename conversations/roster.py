@@ -22,8 +22,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from conversations.runtime import fallback
 from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack
-from conversations.runtime.common import MAX_TEXT_INPUT, Button, Reply, Request, handler
 from conversations.runtime.menu import Command, Np_, declare
+from conversations.runtime.reply import Button, Reply
+from conversations.runtime.request import MAX_TEXT_INPUT, Request
+from conversations.runtime.unit_of_work import handler
 from conversations.widgets import choose_group, my_groups, no_group
 from locales import Translator
 from models import roster

@@ -34,8 +34,10 @@ from conversations.agreement import agreement_button
 from conversations.guide import PHASE_NAMES
 from conversations.runtime import fallback
 from conversations.runtime.callbacks import BadCallback, int_part, pack, pattern, unpack
-from conversations.runtime.common import Button, Reply, Request, handler
 from conversations.runtime.menu import Command, Np_, declare
+from conversations.runtime.reply import Button, Reply
+from conversations.runtime.request import Request
+from conversations.runtime.unit_of_work import handler
 from conversations.widgets import choose_group, my_groups, no_group
 from locales import BABEL_LOCALES, Translator
 from models import groups as group_ops

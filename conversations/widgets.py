@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from conversations.runtime.common import Button, Reply, Request
+from conversations.runtime.reply import Button, Reply
+from conversations.runtime.request import Request
 from models.groups import Group, groups_of
 from models.scope import Scope
 

@@ -202,6 +202,20 @@ def _stronger(current: str, offered: str) -> str:
     return max(Role(current), Role(offered), key=lambda r: _RANK[r]).value
 
 
+async def record_menu(session: AsyncSession, *, user_id: int, menu_key: str) -> None:
+    """The command menu now shown in the person's chat (pushed again only when it changes)."""
+    user = await session.get(User, user_id)
+    if user is not None:
+        user.menu_key = menu_key
+
+
+async def set_reachable(session: AsyncSession, *, user_id: int, reachable: bool) -> None:
+    """A message could not reach the person (they blocked the bot), or they wrote again."""
+    user = await session.get(User, user_id)
+    if user is not None:
+        user.unreachable_at = None if reachable else (user.unreachable_at or clock.now())
+
+
 async def set_language(session: AsyncSession, user: User, language: str) -> None:
     if language not in LANGUAGES:
         raise InvalidInput("language")

@@ -19,7 +19,7 @@ from content.guides import GUIDES_DIR, WEEK_COUNT, Guide, Library, default_libra
 from content.telegram_html import utf16_len
 from conversations import guide as guide_flow
 from conversations.runtime.callbacks import pack
-from conversations.runtime.common import not_registered_text
+from conversations.runtime.request import not_registered_text
 from locales import translator
 from models.db import Database
 from models.users import Role

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.runtime.common import Reply
 from conversations.runtime.outbox import FALLBACKS, RENDERERS, renders
+from conversations.runtime.reply import Reply
 from locales import Translator
 from models import outbox
 from models.clock import clock

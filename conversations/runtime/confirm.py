@@ -4,7 +4,7 @@ A getUpdates call's offset confirms to Telegram the updates fetched by the call 
 python-telegram-bot makes the next call as soon as it has queued them. Here the next call waits
 until the updates fetched before are handled: an update being handled when the process dies is
 not confirmed, Telegram delivers it again after a restart, and a write already committed is
-answered from its stored reply (conversations/runtime/common.py) instead of being lost.
+answered from its stored reply (conversations/runtime/unit_of_work.py) instead of being lost.
 
 The wait has limits, so that one slow update does not hold up everyone else's:
 - an update whose handler only reads (a guide page, a report, an export) is waited for at most

@@ -8,8 +8,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
-from conversations.runtime.common import answered_early, guess_language
 from conversations.runtime.context import BotContext
+from conversations.runtime.request import answered_early, guess_language
 from locales import translator
 from models.users import get_user
 

@@ -19,16 +19,11 @@ from telegram.ext import (
     filters,
 )
 
-from conversations.runtime.common import (
-    REGISTERED,
-    Reply,
-    Request,
-    handler,
-    in_all_languages,
-    set_reachable,
-)
 from conversations.runtime.context import BotContext
 from conversations.runtime.menu import Command, Np_, declare
+from conversations.runtime.reply import Reply
+from conversations.runtime.request import REGISTERED, Request, in_all_languages
+from conversations.runtime.unit_of_work import handler, set_reachable
 from models.users import get_user
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
-from conversations.runtime.common import guess_language
 from conversations.runtime.context import BotContext
+from conversations.runtime.request import guess_language
 from locales import translator
 
 WINDOW = 60.0

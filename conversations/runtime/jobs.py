@@ -11,9 +11,9 @@ import time
 
 from telegram.ext import Application
 
-from conversations.runtime.common import flush_message_log
 from conversations.runtime.context import BotContext, Services
 from conversations.runtime.outbox import OutboxWorker
+from conversations.runtime.unit_of_work import flush_message_log
 from models import service
 from models.clock import clock
 from models.settings import Settings

@@ -29,9 +29,10 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from conversations.runtime.common import DELETE_TYPED, Reply
 from conversations.runtime.context import Services
 from conversations.runtime.ratelimit import bulk_sends
+from conversations.runtime.reply import Reply
+from conversations.runtime.unit_of_work import DELETE_TYPED
 from locales import Translator, translator
 from models import outbox
 from models.clock import clock
