@@ -12,7 +12,7 @@ from conversations.runtime.menu import Command, Np_, declare
 from conversations.runtime.reply import Button, Reply
 from conversations.runtime.request import REGISTERED, Request
 from conversations.runtime.unit_of_work import flush_message_log, handler
-from conversations.vocabulary import role_name
+from conversations.vocabulary.people import role_name
 from models import privacy
 from models.errors import InvalidInput
 

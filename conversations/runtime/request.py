@@ -113,7 +113,7 @@ def not_registered_text() -> str:
 
 
 def error_reply(tr: Translator, error: DomainError) -> Reply:
-    from conversations.vocabulary import domain_error_text
+    from conversations.vocabulary.errors import domain_error_text
 
     return Reply(domain_error_text(tr, error), new=True, toast=None)
 

@@ -27,13 +27,3 @@ def domain_error_text(tr: Translator, error: DomainError) -> str:
         if code in texts:
             return texts[code]
     return tr.pgettext("error", "That did not work. Please try again.")
-
-
-def role_name(tr: Translator, role: str) -> str:
-    names = {
-        "admin": tr.pgettext("role", "programme administrator"),
-        "coordinator": tr.pgettext("role", "coordinator"),
-        "facilitator": tr.pgettext("role", "facilitator"),
-        "trainee": tr.pgettext("role", "trainee"),
-    }
-    return names.get(role, role)
