@@ -59,9 +59,10 @@ def test_start_closes_the_files_of_an_existing_deployment(tmp_path: Path) -> Non
     os.chmod(data, 0o755)
     settings = Settings.from_env({"DATA_DIR": str(data)})
     database = data / "bot.sqlite3"
-    # An older version made the database with the usual umask and no start-up correction.
+    # An older version left the database readable by everyone (the usual umask, no correction).
     made = cli(settings, "db", "upgrade", ENCRYPTION_KEYS="")
     assert made.returncode == 0, made.stderr
+    os.chmod(database, 0o644)
     key = data / crypto.KEY_FILE
     key.write_text(KEY + "\n")
     os.chmod(key, 0o644)
