@@ -21,10 +21,10 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from content.telegram_html import plain_text, render_tokens
+from locales import LANGUAGES
 
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 
-LANGUAGES = ("rn", "fr", "en")
 # Order in which a missing guide is looked for in other languages (after the requested fallback).
 FALLBACK_ORDER = ("fr", "en", "rn")
 KINDS = ("preparation", "week", "reference")

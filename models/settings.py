@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-LANGUAGES = ("rn", "fr", "en")
+from locales import LANGUAGES
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{5,}$")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -19,6 +20,26 @@ BOTFATHER_HELP = (
     "follow the questions and copy the token it gives you (it looks like 123456:ABC-DEF...). "
     "Then set it: export TELEGRAM_BOT_TOKEN=... or put TELEGRAM_BOT_TOKEN=... in a .env file."
 )
+
+
+# Every variable with a default, and that default as it would be written in the environment:
+# the one place they are set (the README's configuration table is checked against it).
+DEFAULTS: dict[str, str] = {
+    "DATA_DIR": "./data",
+    "TELEGRAM_API_BASE_URL": "https://api.telegram.org/bot",
+    "DEFAULT_LANGUAGE": "rn",
+    "TIMEZONE": "Africa/Bujumbura",
+    "WEBHOOK_LISTEN": "0.0.0.0",
+    "PORT": "8443",
+    "LOG_LEVEL": "INFO",
+    "SWEEP_SECONDS": "30",
+    "OUTBOX_SECONDS": "2",
+    "PERSISTENCE_FLUSH_SECONDS": "1",
+    "RETENTION_MONTHS": "24",
+    "USER_UPDATES_PER_MINUTE": "60",
+    "TIME_SCALE": "1",
+    "SQLITE_BUSY_SECONDS": "15",
+}
 
 
 class SettingsError(ValueError):
@@ -56,24 +77,24 @@ class Settings:
     timezone: str
     log_level: str
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"
-    webhook_port: int = 8443
+    webhook_listen: str = DEFAULTS["WEBHOOK_LISTEN"]
+    webhook_port: int = int(DEFAULTS["PORT"])
     webhook_secret: str | None = None
     bot_username: str | None = None
     encryption_keys: tuple[str, ...] = field(default_factory=tuple)
-    sweep_seconds: float = 30.0
-    outbox_seconds: float = 2.0
-    persistence_flush_seconds: float = 1.0
-    retention_months: int = 24
+    sweep_seconds: float = float(DEFAULTS["SWEEP_SECONDS"])
+    outbox_seconds: float = float(DEFAULTS["OUTBOX_SECONDS"])
+    persistence_flush_seconds: float = float(DEFAULTS["PERSISTENCE_FLUSH_SECONDS"])
+    retention_months: int = int(DEFAULTS["RETENTION_MONTHS"])
     # Updates one person may send per minute before the bot drops the rest (a stuck phone, abuse).
-    user_updates_per_minute: int = 60
+    user_updates_per_minute: int = int(DEFAULTS["USER_UPDATES_PER_MINUTE"])
     # A PostgreSQL schema of its own (tests give each worker one); None: the default search path.
     database_schema: str | None = None
     # Multiplies the bot's own waits (outbox backoff and 429 waits, pacing, restart delays):
     # 1 in production; tests compress hours of outage into seconds with a small value.
-    time_scale: float = 1.0
+    time_scale: float = float(DEFAULTS["TIME_SCALE"])
     # SQLite: how long a write waits for another writer's lock before the user is told to retry.
-    sqlite_busy_seconds: float = 15.0
+    sqlite_busy_seconds: float = float(DEFAULTS["SQLITE_BUSY_SECONDS"])
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,10 +120,12 @@ class Settings:
         return _parse(env)
 
 
-def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+def _value(env: Mapping[str, str], name: str) -> str:
+    return env.get(name) or DEFAULTS[name]
+
+
+def _number(env: Mapping[str, str], name: str, minimum: float) -> float:
+    raw = _value(env, name)
     try:
         value = float(raw)
     except ValueError:
@@ -117,11 +140,11 @@ def _parse(env: Mapping[str, str]) -> Settings:
     if token is not None and not TOKEN_RE.match(token):
         raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a token from @BotFather")
 
-    data_dir = Path(env.get("DATA_DIR") or PROJECT_DIR / "data")
+    data_dir = Path(env.get("DATA_DIR") or PROJECT_DIR / DEFAULTS["DATA_DIR"])
     raw_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'bot.sqlite3'}"
     database_url = normalise_database_url(raw_url)
 
-    api = (env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot").rstrip("/")
+    api = _value(env, "TELEGRAM_API_BASE_URL").rstrip("/")
     if not api.startswith(("http://", "https://")):
         raise SettingsError("TELEGRAM_API_BASE_URL must be an http(s) URL ending in /bot")
     if not api.endswith("/bot"):
@@ -130,19 +153,19 @@ def _parse(env: Mapping[str, str]) -> Settings:
         )
     file_url = api[: -len("/bot")] + "/file/bot"
 
-    language = env.get("DEFAULT_LANGUAGE") or "rn"
+    language = _value(env, "DEFAULT_LANGUAGE")
     if language not in LANGUAGES:
         raise SettingsError(
             f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)} (got {language!r})"
         )
 
-    timezone = env.get("TIMEZONE") or "Africa/Bujumbura"
+    timezone = _value(env, "TIMEZONE")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"TIMEZONE is not a known time zone (got {timezone!r})") from None
 
-    log_level = (env.get("LOG_LEVEL") or "INFO").upper()
+    log_level = _value(env, "LOG_LEVEL").upper()
     if log_level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 
@@ -155,10 +178,10 @@ def _parse(env: Mapping[str, str]) -> Settings:
             raise SettingsError(
                 "WEBHOOK_SECRET must be set with WEBHOOK_URL: 16-256 characters of A-Z a-z 0-9 _ -"
             )
-    port = int(_number(env, "PORT", 8443, 1))
+    port = int(_number(env, "PORT", 1))
 
     keys = tuple(k.strip() for k in (env.get("ENCRYPTION_KEYS") or "").split(",") if k.strip())
-    retention = int(_number(env, "RETENTION_MONTHS", 24, 1))
+    retention = int(_number(env, "RETENTION_MONTHS", 1))
 
     return Settings(
         token=token,
@@ -170,17 +193,17 @@ def _parse(env: Mapping[str, str]) -> Settings:
         timezone=timezone,
         log_level=log_level,
         webhook_url=webhook_url,
-        webhook_listen=env.get("WEBHOOK_LISTEN") or "0.0.0.0",
+        webhook_listen=_value(env, "WEBHOOK_LISTEN"),
         webhook_port=port,
         webhook_secret=webhook_secret,
         bot_username=(env.get("BOT_USERNAME") or "").lstrip("@") or None,
         encryption_keys=keys,
-        sweep_seconds=_number(env, "SWEEP_SECONDS", 30.0, 0.05),
-        outbox_seconds=_number(env, "OUTBOX_SECONDS", 2.0, 0.05),
-        persistence_flush_seconds=_number(env, "PERSISTENCE_FLUSH_SECONDS", 1.0, 0.05),
+        sweep_seconds=_number(env, "SWEEP_SECONDS", 0.05),
+        outbox_seconds=_number(env, "OUTBOX_SECONDS", 0.05),
+        persistence_flush_seconds=_number(env, "PERSISTENCE_FLUSH_SECONDS", 0.05),
         retention_months=retention,
-        user_updates_per_minute=int(_number(env, "USER_UPDATES_PER_MINUTE", 60, 5)),
+        user_updates_per_minute=int(_number(env, "USER_UPDATES_PER_MINUTE", 5)),
         database_schema=env.get("DATABASE_SCHEMA") or None,
-        time_scale=_number(env, "TIME_SCALE", 1.0, 0.0001),
-        sqlite_busy_seconds=_number(env, "SQLITE_BUSY_SECONDS", 15.0, 0.1),
+        time_scale=_number(env, "TIME_SCALE", 0.0001),
+        sqlite_busy_seconds=_number(env, "SQLITE_BUSY_SECONDS", 0.1),
     )

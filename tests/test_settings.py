@@ -1,8 +1,16 @@
 """The settings object refuses bad values with a message naming the variable."""
 
+import re
+
 import pytest
 
-from models.settings import Settings, SettingsError, normalise_database_url
+from models.settings import (
+    DEFAULTS,
+    PROJECT_DIR,
+    Settings,
+    SettingsError,
+    normalise_database_url,
+)
 
 
 def parse(**env: str) -> Settings:
@@ -60,3 +68,31 @@ def test_bad_values_are_refused_naming_the_variable(env: dict[str, str], variabl
 def test_missing_token_explains_botfather() -> None:
     with pytest.raises(SettingsError, match="BotFather"):
         parse().require_token()
+
+
+def _readme_configuration() -> dict[str, str]:
+    """The README's configuration table: each variable and the default written beside it."""
+    readme = (PROJECT_DIR / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    found: dict[str, str] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[0].startswith("`"):
+            continue
+        names = re.findall(r"`([A-Z_]+)`", cells[0])
+        values = [v.strip().strip("`") for v in cells[1].split(",")]
+        if len(values) != len(names):
+            values = [cells[1]] * len(names)
+        found.update(zip(names, values, strict=True))
+    return found
+
+
+def test_readme_documents_every_variable_with_its_default() -> None:
+    documented = _readme_configuration()
+    source = (PROJECT_DIR / "models" / "settings.py").read_text()
+    read = set(re.findall(r'(?:env\.get|_value|_number)\(\s*(?:env,\s*)?"([A-Z_]+)"', source))
+    assert read, "the variables settings reads were found"
+    assert sorted(read - documented.keys()) == [], "variables the README does not name"
+    assert sorted(documented.keys() - read) == [], "variables the README names but nothing reads"
+    wrong = {n: (documented[n], d) for n, d in DEFAULTS.items() if documented[n] != d}
+    assert wrong == {}, "README default differs from models/settings.py DEFAULTS"
