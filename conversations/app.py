@@ -95,8 +95,10 @@ def build_application(
     )
     if rate_limiter:
         # Telegram's flood limits kept on our side; a 429 is retried after retry_after.
-        builder = builder.rate_limiter(TelegramLimits(max_retries=5))
-    application: BotApplication = builder.build()  # type: ignore[assignment]
+        limited = builder.rate_limiter(TelegramLimits(max_retries=5))
+        application: BotApplication = limited.build()  # type: ignore[assignment]
+    else:
+        application = builder.build()  # type: ignore[assignment]
     application.bot_data["services"] = services
     application.add_handlers(guard.handlers(), group=-2)
     application.add_handlers(fallback.group_handlers(), group=-1)

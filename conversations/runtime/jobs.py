@@ -65,7 +65,8 @@ def wake_outbox(context: BotContext) -> None:
     """Called by handlers that queued messages: send them now rather than at the next tick."""
     queue = context.job_queue
     if queue is not None:
-        queue.run_once(send_outbox, 0, name="outbox-now")
+        # PTB types the queue for its default context, not this application's BotContext.
+        queue.run_once(send_outbox, 0, name="outbox-now")  # type: ignore[arg-type]
 
 
 def schedule(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
