@@ -22,9 +22,11 @@ from conversations import (
     registration,
     reminders,
     roster,
+    routes,
     session,
 )
-from conversations.runtime import fallback, guard, jobs, logredact
+from conversations.runtime import fallback, guard, jobs, logredact, registry, state
+from conversations.runtime import outbox as outbox_worker
 from conversations.runtime.confirm import ConfirmWhenHandled
 from conversations.runtime.context import BotApplication, BotContext, Services
 from conversations.runtime.errors import on_error
@@ -36,6 +38,7 @@ from conversations.runtime.state import UserData
 from models import retention
 from models.clock import clock
 from models.db import Database
+from models.outbox import OutboxKind
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,11 +108,21 @@ def build_application(
     for flow in FLOWS:
         application.add_handlers(flow.handlers())
     application.add_handlers(fallback.handlers())
+    _check_registries(application)
     application.add_error_handler(on_error)  # type: ignore[arg-type]
     retention.configure(settings.retention_months)
     guard.configure(settings.user_updates_per_minute)
     jobs.schedule(application, settings)
     return application
+
+
+def _check_registries(application: BotApplication) -> None:
+    """Refuses to start with a gap or a duplicate (conversations/runtime/registry.py)."""
+    handlers = [h for group in application.handlers.values() for h in group]
+    registry.check_callbacks(handlers, (prefix for prefix, _ in routes.CALLBACKS))
+    registry.check_text_steps(fallback.TEXT_INPUTS, (step for step, _ in routes.TEXT_STEPS))
+    registry.check_outbox(outbox_worker.RENDERERS, OutboxKind, OutboxKind.DELETE_TYPED)
+    state.KNOWN_STEPS.update(step for step, _ in (*routes.TEXT_STEPS, *routes.TAP_STEPS))
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]

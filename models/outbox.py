@@ -26,6 +26,29 @@ from models.clock import clock
 from models.users import User
 
 
+class OutboxKind(enum.StrEnum):
+    """Every kind of message the bot starts itself; each has a renderer, checked at start-up."""
+
+    MEETING_REMINDER = "meeting_reminder"
+    RECORD_NUDGE = "record_nudge"
+    ABSENCE_VISIT = "absence_visit"
+    SELFHELP_CHECKIN = "selfhelp_checkin"
+    AGREEMENT_ALERT = "agreement.alert"
+    AGREEMENT_REMINDER = "agreement.reminder"
+    AGREEMENT_ESCALATION = "agreement.escalation"
+    AGREEMENT_ANSWER = "agreement.answer"
+    AGREEMENT_REFERRAL = "agreement.referral"
+    AGREEMENT_FOLLOWUP = "agreement.followup"
+    DIGEST = "digest"
+    # Not a message: a message the person typed, deleted from the chat once it is stored.
+    DELETE_TYPED = "delete_typed"
+
+
+def _known(kind: str) -> str:
+    """A row of a kind nothing renders would wait forever: refused when it is queued."""
+    return OutboxKind(kind).value
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -77,7 +100,7 @@ async def enqueue(
     now = clock.now()
     values = {
         "key": outbox_key(kind, subject, period, recipient_id),
-        "kind": kind,
+        "kind": _known(kind),
         "subject": subject,
         "recipient_id": recipient_id,
         "payload": json.dumps(payload or {}, sort_keys=True),
@@ -114,7 +137,7 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[Queued]) -> int
     values = [
         {
             "key": m.key,
-            "kind": m.kind,
+            "kind": _known(m.kind),
             "subject": m.subject,
             "recipient_id": m.recipient_id,
             "payload": json.dumps(m.payload, sort_keys=True),

@@ -21,6 +21,7 @@ from telegram.ext import (
 
 from conversations.runtime.context import BotContext
 from conversations.runtime.menu import Command, Np_, declare
+from conversations.runtime.registry import RegistryError
 from conversations.runtime.reply import Reply
 from conversations.runtime.request import REGISTERED, Request, in_all_languages
 from conversations.runtime.unit_of_work import handler, set_reachable
@@ -38,6 +39,8 @@ def expects_text(kind: str) -> Callable[[Any], Any]:
     """Registers a wrapped handler as the receiver of free text while `awaiting == kind`."""
 
     def register(callback: Any) -> Any:
+        if kind in TEXT_INPUTS:
+            raise RegistryError(f"typed-text step {kind!r} has two handlers")
         TEXT_INPUTS[kind] = callback
         return callback
 

@@ -3,7 +3,7 @@
 Network errors and 5xx are retried with backoff, a 429 waits for retry_after, a 403 marks the
 recipient unreachable and hands the message to the kind's fallback. A row is marked sent only
 after Telegram accepted it, so a crash in between means a repeat, never a loss. Sends to one chat
-go one at a time, in order, about a second apart. Rows of kind DELETE_TYPED delete a message the
+go one at a time, in order, about a second apart. Rows of kind `delete_typed` delete a message the
 user typed instead of sending one.
 
 A run drains the outbox: it renders due rows a batch at a time while senders send the rows
@@ -32,11 +32,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from conversations.runtime.context import Services
 from conversations.runtime.ratelimit import bulk_sends
 from conversations.runtime.reply import Reply
-from conversations.runtime.unit_of_work import DELETE_TYPED
 from locales import Translator, translator
 from models import outbox
 from models.clock import clock
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 from models.privacy import log_messages
 from models.users import User
 
@@ -72,7 +71,7 @@ def renders(kind: str, fallback: Fallback | None = None) -> Callable[[Renderer],
 class Prepared:
     row: OutboxMessage
     chat_id: int
-    reply: Reply | None  # None: a DELETE_TYPED row, which deletes instead of sending
+    reply: Reply | None  # None: a `delete_typed` row, which deletes instead of sending
 
 
 class OutboxWorker:
@@ -191,11 +190,16 @@ class _Run:
     async def _render(self, session: AsyncSession, row: OutboxMessage) -> Prepared | str | None:
         """The row ready to send; None: nothing to send; a string: why rendering failed."""
         user = await session.get(User, row.recipient_id)
-        if row.kind == DELETE_TYPED:
+        if row.kind == OutboxKind.DELETE_TYPED:
             return Prepared(row, user.telegram_id, None) if user else None
-        renderer = RENDERERS.get(row.kind)
-        if user is None or renderer is None or user.revoked_at is not None:
+        if user is None or user.revoked_at is not None:
             return None
+        renderer = RENDERERS.get(row.kind)
+        if renderer is None:
+            # Start-up refuses an application lacking a renderer: a row of an unknown kind
+            # (from another version) waits instead of being dropped unseen.
+            log.error("outbox %s: no renderer for kind %r", row.id, row.kind)
+            return "no renderer"
         try:
             reply = await renderer(session, row, user, translator(user.language))
         except SQLAlchemyError:

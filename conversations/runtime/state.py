@@ -10,6 +10,10 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+# The steps the application declared (conversations/routes.py); a step nobody declared would
+# leave the person's next message unanswered, so setting one fails loudly.
+KNOWN_STEPS: set[str] = set()
+
 
 @dataclass
 class UserData:
@@ -20,6 +24,8 @@ class UserData:
     panel_id: int | None = None
 
     def expect(self, awaiting: str, ref: object | None = None, panel_id: int | None = None) -> None:
+        if KNOWN_STEPS and awaiting not in KNOWN_STEPS:
+            raise ValueError(f"undeclared step {awaiting!r}")
         self.awaiting = awaiting
         self.ref = None if ref is None else str(ref)
         self.panel_id = panel_id

@@ -44,9 +44,6 @@ from models.users import Role, User, get_user
 
 log = logging.getLogger(__name__)
 
-# Outbox kind: a message the user typed, deleted from the chat once what it said is stored.
-DELETE_TYPED = "delete_typed"
-
 
 def handler(
     *, roles: frozenset[Role] = REGISTERED, write: bool = False
@@ -220,7 +217,7 @@ async def _commit_with_records(
     if message is not None and any(r.delete_user_message for r in replies):
         await outbox.enqueue(
             session,
-            kind=DELETE_TYPED,
+            kind=outbox.OutboxKind.DELETE_TYPED,
             subject=f"{message.chat_id}:{message.message_id}",
             period="",
             recipient_id=user.id,

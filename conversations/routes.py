@@ -1,0 +1,104 @@
+"""Every callback prefix and every pending step of the bot, each declared once.
+
+Button data starts with a prefix naming what a tap does ("gd:12:3" opens a guide screen). The
+application refuses to start when a handler's prefix is not declared here, when a prefix is
+declared twice or handled twice, when a declared prefix has no handler, or when a typed-text
+step has no handler (conversations/app.py, conversations/runtime/registry.py).
+"""
+
+from __future__ import annotations
+
+# prefix -> what the tap does
+CALLBACKS: tuple[tuple[str, str], ...] = (
+    # registration
+    ("lang", "a language chosen"),
+    # guide
+    ("gm", "guide: the menu"),
+    ("gw", "guide: the weeks"),
+    ("gp", "guide: the phases"),
+    ("gr", "guide: a reference page"),
+    ("gk", "guide: problem areas"),
+    ("gt", "guide: a guide's contents"),
+    ("gd", "guide: one screen"),
+    ("gx", "guide: the week as a file"),
+    # session (the week's meeting)
+    ("so", "session: the week panel"),
+    ("st", "session: held today"),
+    ("sl", "session: held on another day, the dates"),
+    ("sa", "session: held on a chosen date"),
+    ("sn", "session: not held, the reasons"),
+    ("sk", "session: not held, a reason chosen"),
+    ("sx", "session: not held, saved"),
+    ("sv", "session: a record viewed"),
+    ("sc", "session: attendance corrected"),
+    ("at", "session: an absent participant toggled"),
+    ("as", "session: attendance saved"),
+    ("rf", "session: a reflection step"),
+    ("pr", "session: the preparation checklist"),
+    ("pt", "session: a preparation item toggled"),
+    ("hs", "session: the self-help group started"),
+    ("hw", "session: the self-help group's day"),
+    ("hc", "session: a self-help check-in answered"),
+    # roster
+    ("ro", "roster: the list"),
+    ("ra", "roster: codes to add"),
+    ("rl", "roster: who left"),
+    ("rp", "roster: one participant"),
+    ("rx", "roster: a participant's action"),
+    # newgroup
+    ("na", "new group: a place"),
+    ("nd", "new group: the weekday"),
+    ("nt", "new group: the time"),
+    ("ns", "new group: the start date"),
+    ("nk", "new group: confirmed"),
+    ("ny", "new group: created"),
+    ("nq", "new group: cancelled"),
+    # agreement
+    ("ag:k", "agreement: the kind"),
+    ("ag:v", "agreement: violence, the referral guidance"),
+    ("ag:vn", "agreement: why violence is never an agreement"),
+    ("ag:vr", "agreement: a referral requested"),
+    ("ag:p", "agreement: a party toggled"),
+    ("ag:pn", "agreement: parties done"),
+    ("ag:o", "agreement: an outside party toggled"),
+    ("ag:on", "agreement: outside parties done"),
+    ("ag:t", "agreement: a witness toggled"),
+    ("ag:tn", "agreement: witnesses done"),
+    ("ag:d", "agreement: the date"),
+    ("ag:dt", "agreement: the date to be typed"),
+    ("ag:wr", "agreement: written and signed or not"),
+    ("ag:rs", "agreement: the summary rewritten"),
+    ("ag:s", "agreement: saved"),
+    ("ag:x", "agreement: cancelled"),
+    ("ag:f", "agreement: a follow-up answered"),
+    # coordinator
+    ("co:v", "coordinator: an agreement's details"),
+    ("co:k", "coordinator: an alert acknowledged"),
+    ("co:kd", "coordinator: acknowledged from the details"),
+    ("co:d", "coordinator: the reference to be typed"),
+    ("co:rc", "coordinator: the chart"),
+    ("co:rx", "coordinator: the XLSX export"),
+    ("co:rv", "coordinator: the CSV export"),
+    # privacy, audit log
+    ("wp", "/wipe confirmed or not"),
+    ("au", "audit log: older entries"),
+)
+
+# The steps at which the bot waits for typed text; each has exactly one handler.
+TEXT_STEPS: tuple[tuple[str, str], ...] = (
+    ("newgroup.name", "the new group's name"),
+    ("newgroup.time", "the new group's meeting time"),
+    ("roster.add", "participant codes to add"),
+    ("roster.rename", "a participant's new code"),
+    ("session.date", "the date a meeting was held"),
+    ("session.note", "the reflection's note"),
+    ("session.selfhelp", "the self-help group's name"),
+    ("agreement.date", "the date an agreement was reached"),
+    ("agreement.summary", "the agreement's summary"),
+    ("coordinator.reference", "the reference number of the signed paper"),
+)
+
+# Steps that carry what was chosen so far while the next answer is a tap, not text.
+TAP_STEPS: tuple[tuple[str, str], ...] = (
+    ("session.selfhelp_day", "the self-help group's day, after its name"),
+)
