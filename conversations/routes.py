@@ -54,6 +54,7 @@ CALLBACKS: tuple[tuple[str, str], ...] = (
     ("ny", "new group: created"),
     ("nq", "new group: cancelled"),
     # agreement
+    ("ag:g", "agreement: the group"),
     ("ag:k", "agreement: the kind"),
     ("ag:v", "agreement: violence, the referral guidance"),
     ("ag:vn", "agreement: why violence is never an agreement"),

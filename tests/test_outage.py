@@ -31,7 +31,7 @@ from locales import translator
 from models import crypto, outbox, roster
 from models.clock import clock
 from models.db import Database
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.roster import Participant
 from models.settings import Settings, SettingsError
 from models.sweep import run_sweep
@@ -372,13 +372,14 @@ async def test_a_message_that_cannot_be_written_holds_up_no_other(
     async def unreadable(*_: Any) -> None:
         raise crypto.KeysMissing("no configured key decrypts this value")
 
-    monkeypatch.setitem(worker.RENDERERS, "test.unreadable", unreadable)
+    # A real kind whose renderer fails (outbox kinds are an enum, checked at start-up).
+    monkeypatch.setitem(worker.RENDERERS, OutboxKind.RECORD_NUDGE, unreadable)
     person = tg.add_user(user_id=7701, first_name="F", started=True)
     async with db.write() as s:
         group = await factories.group(s)
         user = await factories.user(s, 7701, Role.FACILITATOR, group_id=group.id, language=LANG)
         await outbox.enqueue(
-            s, kind="test.unreadable", subject="x", period="1", recipient_id=user.id
+            s, kind=OutboxKind.RECORD_NUDGE, subject="x", period="1", recipient_id=user.id
         )
         meeting = datetime(2026, 11, 25, 9, 0, tzinfo=TZ).isoformat()
         await outbox.enqueue(
@@ -392,7 +393,7 @@ async def test_a_message_that_cannot_be_written_holds_up_no_other(
     await bot.bot_data["services"].extra["outbox"].run_once(bot.bot)
     reminder = await person.next_message()
     assert reminder.plain.startswith(t("reminder", "Reminder for tomorrow"))
-    broken = next(r for r in await outbox_rows(db) if r.kind == "test.unreadable")
+    broken = next(r for r in await outbox_rows(db) if r.kind == OutboxKind.RECORD_NUDGE)
     assert broken.status == OutboxStatus.PENDING.value and broken.last_error == "KeysMissing"
     assert broken.next_attempt_at - clock.now() > timedelta(minutes=59)
 

@@ -16,13 +16,13 @@ async def test_the_same_message_is_never_queued_twice(db: Database) -> None:
     async with db.write() as s:
         u = await factories.user(s, 1, Role.TRAINEE)
         first = await outbox.enqueue(
-            s, kind="reminder", subject="group:1", period="2026-W48", recipient_id=u.id
+            s, kind="meeting_reminder", subject="group:1", period="2026-W48", recipient_id=u.id
         )
         again = await outbox.enqueue(
-            s, kind="reminder", subject="group:1", period="2026-W48", recipient_id=u.id
+            s, kind="meeting_reminder", subject="group:1", period="2026-W48", recipient_id=u.id
         )
         other_week = await outbox.enqueue(
-            s, kind="reminder", subject="group:1", period="2026-W49", recipient_id=u.id
+            s, kind="meeting_reminder", subject="group:1", period="2026-W49", recipient_id=u.id
         )
     assert (first, again, other_week) == (True, False, True)
     async with db.read() as s:
@@ -35,7 +35,7 @@ async def test_due_respects_not_before_and_retry_backoff(db: Database) -> None:
         u = await factories.user(s, 1, Role.TRAINEE)
         await outbox.enqueue(
             s,
-            kind="k",
+            kind="record_nudge",
             subject="s",
             period="p",
             recipient_id=u.id,
@@ -73,7 +73,7 @@ def test_backoff_grows_and_is_capped() -> None:
 async def test_unreachable_recipient_is_flagged(db: Database) -> None:
     async with db.write() as s:
         u = await factories.user(s, 1, Role.TRAINEE)
-        await outbox.enqueue(s, kind="k", subject="s", period="p", recipient_id=u.id)
+        await outbox.enqueue(s, kind="record_nudge", subject="s", period="p", recipient_id=u.id)
     async with db.read() as s:
         (row,) = await outbox.due_messages(s)
     async with db.write() as s:
@@ -89,7 +89,9 @@ async def test_many_rows_are_marked_sent_at_once_and_only_pending_ones(db: Datab
     async with db.write() as s:
         u = await factories.user(s, 3, Role.TRAINEE)
         for period in ("1", "2", "3"):
-            await outbox.enqueue(s, kind="k", subject="s", period=period, recipient_id=u.id)
+            await outbox.enqueue(
+                s, kind="record_nudge", subject="s", period=period, recipient_id=u.id
+            )
         first, second, third = await outbox.due_messages(s)
         await outbox.cancel(s, third.id, "nothing to send")
     async with db.write() as s:
@@ -114,7 +116,9 @@ async def test_due_messages_leaves_out_the_rows_in_hand(db: Database) -> None:
     async with db.write() as s:
         u = await factories.user(s, 4, Role.TRAINEE)
         for period in ("1", "2", "3"):
-            await outbox.enqueue(s, kind="k", subject="s", period=period, recipient_id=u.id)
+            await outbox.enqueue(
+                s, kind="record_nudge", subject="s", period=period, recipient_id=u.id
+            )
     async with db.read() as s:
         first, second, third = await outbox.due_messages(s)
         assert await outbox.due_messages(s, besides={first.id, third.id}) == [second]

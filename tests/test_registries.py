@@ -28,7 +28,7 @@ def test_a_callback_prefix_declared_twice_refuses_to_start(
     settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(routes, "CALLBACKS", (*routes.CALLBACKS, ("gd", "a guide screen again")))
-    with pytest.raises(RegistryError, match="callback prefix declared more than once: gd"):
+    with pytest.raises(RegistryError, match="callback prefixes declared more than once: gd"):
         build_application(settings, database=db)
 
 
@@ -37,7 +37,7 @@ def test_a_callback_prefix_handled_twice_refuses_to_start(
 ) -> None:
     twice = privacy.handlers() + privacy.handlers()
     monkeypatch.setattr(privacy, "handlers", lambda: twice)
-    with pytest.raises(RegistryError, match="handled more than once: wp"):
+    with pytest.raises(RegistryError, match="callback prefixes handled more than once: wp"):
         build_application(settings, database=db)
 
 

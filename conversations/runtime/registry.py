@@ -21,11 +21,11 @@ class RegistryError(RuntimeError):
     """The application is not composed right; the message says what to mend."""
 
 
-def _once(what: str, names: Iterable[str]) -> set[str]:
+def _once(names: Iterable[str], problem: str) -> set[str]:
     counted = Counter(names)
     twice = sorted(name for name, n in counted.items() if n > 1)
     if twice:
-        raise RegistryError(f"{what} declared more than once: {', '.join(twice)}")
+        raise RegistryError(f"{problem}: {', '.join(twice)}")
     return set(counted)
 
 
@@ -48,9 +48,8 @@ def check_callbacks(
     declared: Iterable[str],
 ) -> None:
     """Every button handler's action declared once, handled once, and nothing declared idle."""
-    known = _once("callback prefix", declared)
-    actions = callback_actions(handlers)
-    handled = _once("callback prefix handled", actions)
+    known = _once(declared, "callback prefixes declared more than once")
+    handled = _once(callback_actions(handlers), "callback prefixes handled more than once")
     if missing := sorted(handled - known):
         raise RegistryError(f"callback prefixes handled but not declared: {', '.join(missing)}")
     if idle := sorted(known - handled):
@@ -59,7 +58,7 @@ def check_callbacks(
 
 def check_text_steps(handled: Collection[str], declared: Iterable[str]) -> None:
     """Every step that waits for typed text has its handler, and only declared steps do."""
-    known = _once("typed-text step", declared)
+    known = _once(declared, "typed-text steps declared more than once")
     if missing := sorted(known - set(handled)):
         raise RegistryError(f"typed-text steps without a handler: {', '.join(missing)}")
     if extra := sorted(set(handled) - known):
