@@ -7,379 +7,65 @@ for the content check to report.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.attrs import attrs_block_plugin
-from mdit_py_plugins.front_matter import front_matter_plugin
-
-from content.telegram_html import plain_text, render_tokens
+from content.parsing import load_guide, new_markdown, parse_guide
+from content.schema import (
+    FALLBACK_ORDER,
+    GUIDE_IDS,
+    GUIDES_DIR,
+    KINDS,
+    PHASES,
+    PREPARATION_ID,
+    PREPARATION_SCREENS,
+    PROMPT_SCREEN,
+    REFERENCE_IDS,
+    REFERENCE_SCREENS,
+    REVIEW_STATES,
+    WEEK_COUNT,
+    WEEK_IDS,
+    WEEK_SCREENS,
+    Guide,
+    Issue,
+    Screen,
+    expected_kind,
+    required_screens,
+    sort_key,
+    split_target,
+)
 from locales import LANGUAGES
 
-GUIDES_DIR = Path(__file__).resolve().parent / "guides"
-
-# Order in which a missing guide is looked for in other languages (after the requested fallback).
-FALLBACK_ORDER = ("fr", "en", "rn")
-KINDS = ("preparation", "week", "reference")
-PHASES = ("preparation", "safety", "trust", "care", "respect", "orientation", "memory", "closing")
-REVIEW_STATES = ("draft", "reviewed")
-WEEK_COUNT = 15
-FRONT_MATTER_FIELDS = ("id", "kind", "week", "phase", "title", "review")
-
-PREPARATION_ID = "preparation"
-WEEK_IDS = tuple(f"week-{number:02d}" for number in range(1, WEEK_COUNT + 1))
-REFERENCE_IDS = (
-    "phases",
-    "principles",
-    "problem-areas",
-    "agreements",
-    "referral-selfcare",
-    "self-help-group",
-)
-GUIDE_IDS = (PREPARATION_ID, *WEEK_IDS, *REFERENCE_IDS)
-
-WEEK_SCREENS = (
-    "objectives",
-    "opening",
-    "game",
-    "reportback",
-    "activity",
-    "watch",
-    "closing",
-    "record",
-)
-PREPARATION_SCREENS = ("overview", "context", "mapping", "recruitment", "consent", "referral")
-REFERENCE_SCREENS: Mapping[str, tuple[str, ...]] = {
-    "problem-areas": (
-        "overview",
-        "returnees",
-        "land",
-        "violence",
-        "upbringing",
-        "women",
-        "beliefs",
-    ),
-    "phases": ("overview", "safety", "trust", "care", "respect", "orientation", "memory"),
-    "principles": (
-        "overview",
-        "interest",
-        "equality",
-        "democracy",
-        "participation",
-        "responsibility",
-        "learning",
-    ),
-}
-PROMPT_SCREEN = "activity"
-
-_WEEK_ID = re.compile(r"week-(\d{2})")
-_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
-# PyYAML's C loader is several times faster; the pure-Python one is the same parser.
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A mistake in a guide file, found while parsing it."""
-
-    rule: str
-    message: str
-    screen: str = ""
-
-
-@dataclass(frozen=True)
-class Screen:
-    """What the bot shows at once: one titled stretch of a guide, as Telegram HTML."""
-
-    key: str
-    title: str
-    html: str
-    plain_length: int
-    prompts: tuple[str, ...] = ()
-    links: tuple[str, ...] = ()
-
-    @property
-    def text(self) -> str:
-        """The screen as the reader sees it, without tags."""
-        return plain_text(self.html)
-
-
-@dataclass(frozen=True)
-class Guide:
-    """One guide in one language."""
-
-    id: str
-    kind: str
-    week: int | None
-    phase: str | None
-    title: str
-    review: str
-    screens: tuple[Screen, ...]
-    path: Path
-    lang: str = ""
-    issues: tuple[Issue, ...] = field(default=(), compare=False)
-
-    @property
-    def reviewed(self) -> bool:
-        return self.review == "reviewed"
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(screen.key for screen in self.screens)
-
-    def screen(self, key: str) -> Screen | None:
-        """The screen with this key, or None."""
-        return next((screen for screen in self.screens if screen.key == key), None)
-
-
-def expected_kind(guide_id: str) -> str:
-    """The kind a guide must have, judged by its file name."""
-    if guide_id == PREPARATION_ID:
-        return "preparation"
-    return "week" if _WEEK_ID.fullmatch(guide_id) else "reference"
-
-
-def required_screens(guide_id: str) -> tuple[str, ...] | None:
-    """The screen keys a guide must have, in order, or None where the keys are free."""
-    kind = expected_kind(guide_id)
-    if kind == "week":
-        return WEEK_SCREENS
-    if kind == "preparation":
-        return PREPARATION_SCREENS
-    return REFERENCE_SCREENS.get(guide_id)
-
-
-def split_target(target: str) -> tuple[str, str | None]:
-    """``week-07#watch`` -> ``("week-07", "watch")``; ``week-05`` -> ``("week-05", None)``."""
-    guide_id, _, key = target.partition("#")
-    return guide_id, key or None
-
-
-def sort_key(guide_id: str) -> tuple[int, str]:
-    """Preparation, the weeks, the reference guides of content/README.md, then any others."""
-    try:
-        return GUIDE_IDS.index(guide_id), ""
-    except ValueError:
-        return len(GUIDE_IDS), guide_id
-
-
-def new_markdown() -> MarkdownIt:
-    """The Markdown parser for guides: CommonMark, front matter, ``{#key}`` lines, no raw HTML."""
-    # Tables and images are parsed only so that the check can name them; they are not supported.
-    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    return md.use(front_matter_plugin).use(attrs_block_plugin)
-
-
-_MD = new_markdown()
-
-
-def parse_guide(text: str, *, path: Path, lang: str) -> Guide:
-    """Parse one guide file's text. Mistakes go to ``Guide.issues``; nothing is raised."""
-    guide_id = path.stem
-    issues: list[Issue] = []
-    tokens = _MD.parse(text.replace("\r\n", "\n"))
-    blocks = list(_top_level_blocks(tokens))
-    if blocks and blocks[0][0].type == "front_matter":
-        meta = _front_matter(blocks.pop(0)[0].content, guide_id, issues)
-    else:
-        issues.append(Issue("front-matter", "the file must start with front matter (---)"))
-        meta = _front_matter("", guide_id, issues)
-    screens = _screens(blocks, issues)
-    if not screens:
-        issues.append(Issue("markdown", "no screens: start each screen with {#key} and '## '"))
-    return Guide(
-        id=guide_id,
-        kind=meta["kind"],
-        week=meta["week"],
-        phase=meta["phase"],
-        title=meta["title"],
-        review=meta["review"],
-        screens=screens,
-        path=path,
-        lang=lang,
-        issues=tuple(issues),
-    )
-
-
-def load_guide(path: Path, lang: str) -> Guide:
-    """Read and parse one guide file."""
-    return parse_guide(path.read_text(encoding="utf-8-sig"), path=path, lang=lang)
-
-
-def _top_level_blocks(tokens: Sequence[Token]) -> Iterator[list[Token]]:
-    block: list[Token] = []
-    depth = 0
-    for token in tokens:
-        block.append(token)
-        depth += token.nesting
-        if depth == 0:
-            yield block
-            block = []
-    if block:
-        yield block
-
-
-def _front_matter(source: str, guide_id: str, issues: list[Issue]) -> dict[str, Any]:
-    def problem(message: str) -> None:
-        issues.append(Issue("front-matter", message))
-
-    kind = expected_kind(guide_id)
-    week_match = _WEEK_ID.fullmatch(guide_id)
-    file_week = int(week_match.group(1)) if week_match else None
-    meta: dict[str, Any] = {
-        "kind": kind,
-        "week": file_week,
-        "phase": "preparation" if kind == "preparation" else None,
-        "title": guide_id,
-        "review": "draft",
-    }
-    try:
-        raw = yaml.load(source, Loader=_YAML_LOADER) if source.strip() else {}
-    except yaml.YAMLError:
-        raw = _field_lines(source, problem)
-    if not isinstance(raw, dict):
-        problem("front matter must be 'field: value' lines")
-        return meta
-
-    for name in raw:
-        if name not in FRONT_MATTER_FIELDS:
-            problem(f"unknown field {name!r} (fields: {', '.join(FRONT_MATTER_FIELDS)})")
-    for name in ("id", "kind", "title", "review"):
-        if raw.get(name) in (None, ""):
-            problem(f"missing field {name!r}")
-
-    if raw.get("id") not in (None, guide_id):
-        problem(f"id {raw['id']!r} differs from the file name {guide_id!r}")
-    if raw.get("kind") is not None:
-        if raw["kind"] not in KINDS:
-            problem(f"kind {raw['kind']!r} is not one of {', '.join(KINDS)}")
-        elif raw["kind"] != kind:
-            problem(f"kind {raw['kind']!r}: a file named {guide_id}.md is a {kind} guide")
-    if isinstance(raw.get("title"), str | int | float) and str(raw["title"]).strip():
-        meta["title"] = str(raw["title"]).strip()
-    elif raw.get("title") not in (None, ""):
-        problem("title must be text")
-    if raw.get("review") is not None:
-        if raw["review"] in REVIEW_STATES:
-            meta["review"] = raw["review"]
-        else:
-            problem(f"review {raw['review']!r} is not one of {', '.join(REVIEW_STATES)}")
-
-    week = raw.get("week")
-    if kind == "week":
-        if week is None:
-            problem("missing field 'week'")
-        elif str(week) != str(file_week) and str(week) != f"{file_week:02d}":
-            problem(f"week {week!r} does not match the file name {guide_id}.md")
-    elif week is not None:
-        problem(f"only weekly guides have a week (found {week!r})")
-
-    phase = raw.get("phase")
-    if phase is not None:
-        if phase not in PHASES:
-            problem(f"phase {phase!r} is not one of {', '.join(PHASES)}")
-        elif kind == "preparation" and phase != "preparation":
-            problem("the preparation guide's phase is 'preparation'")
-        elif kind == "week" and phase == "preparation":
-            problem("a weekly guide's phase cannot be 'preparation'")
-        else:
-            meta["phase"] = phase
-    elif kind == "week":
-        problem("missing field 'phase'")
-    return meta
-
-
-def _field_lines(source: str, problem: Callable[[str], None]) -> dict[str, Any]:
-    """Front matter read line by line, for what strict YAML refuses but a person means.
-
-    French typography puts a space before a colon ("title: Semaine 3 : la confiance"), which
-    YAML rejects unless quoted; editors should not have to know that.
-    """
-    fields: dict[str, Any] = {}
-    for number, line in enumerate(source.split("\n"), start=2):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        name, colon, value = line.partition(":")
-        if not colon or not name.strip() or name != name.strip():
-            problem(f"front matter line {number} is not 'field: value': {line.strip()!r}")
-            continue
-        try:
-            parsed = yaml.load(value, Loader=_YAML_LOADER)
-        except yaml.YAMLError:
-            parsed = value.strip()
-        if isinstance(parsed, dict | list):
-            parsed = value.strip()
-        fields[name] = parsed
-    return fields
-
-
-def _screens(blocks: Sequence[list[Token]], issues: list[Issue]) -> tuple[Screen, ...]:
-    screens: list[Screen] = []
-    current: tuple[str, list[Token], list[Token]] | None = None
-    seen: set[str] = set()
-    preamble_reported = False
-
-    def close() -> None:
-        if current is not None:
-            screens.append(_screen(*current, issues))
-
-    for block in blocks:
-        first = block[0]
-        key = str(first.attrs.get("id", ""))
-        if first.type == "heading_open" and (first.tag == "h2" or key):
-            close()
-            title = block[1].content if len(block) > 1 else ""
-            if not key:
-                issues.append(Issue("markdown", f"heading '## {title}' has no {{#key}} line above"))
-            elif _KEY.fullmatch(key) is None:
-                issues.append(Issue("markdown", f"key {{#{key}}}: use a-z, 0-9 and '-'", key))
-            if first.tag != "h2":
-                issues.append(Issue("markdown", "a screen heading must start with '## '", key))
-            if key and key in seen:
-                issues.append(Issue("markdown", f"key {{#{key}}} is used twice", key))
-            seen.add(key)
-            current = (key, block, [])
-            continue
-        if key:
-            issues.append(
-                Issue("markdown", f"key line {{#{key}}} must be followed by a '## ' heading", key)
-            )
-        elif first.type == "paragraph_open" and block[1].content.lstrip().startswith("{#"):
-            line = block[1].content.splitlines()[0]
-            issues.append(Issue("markdown", f"key line {line!r} is not understood"))
-        if current is None:
-            if not preamble_reported:
-                issues.append(Issue("markdown", "text before the first screen is never shown"))
-                preamble_reported = True
-            continue
-        current[2].extend(block)
-    close()
-    return tuple(screens)
-
-
-def _screen(key: str, heading: list[Token], body: list[Token], issues: list[Issue]) -> Screen:
-    title = render_tokens(heading)
-    rendered = render_tokens(body)
-    problems = (*title.problems, *rendered.problems)
-    issues.extend(Issue("markdown", problem, key) for problem in problems)
-    html = f"{title.html}\n\n{rendered.html}" if rendered.html else title.html
-    if not rendered.html:
-        issues.append(Issue("markdown", "the screen has no text", key))
-    return Screen(
-        key=key,
-        title=plain_text(title.html),
-        html=html,
-        plain_length=len(plain_text(html)),
-        prompts=rendered.prompts,
-        links=(*title.links, *rendered.links),
-    )
+__all__ = [
+    "FALLBACK_ORDER",
+    "GUIDES_DIR",
+    "GUIDE_IDS",
+    "KINDS",
+    "LANGUAGES",
+    "PHASES",
+    "PREPARATION_ID",
+    "PREPARATION_SCREENS",
+    "PROMPT_SCREEN",
+    "REFERENCE_IDS",
+    "REFERENCE_SCREENS",
+    "REVIEW_STATES",
+    "WEEK_COUNT",
+    "WEEK_IDS",
+    "WEEK_SCREENS",
+    "Guide",
+    "Issue",
+    "Library",
+    "Screen",
+    "default_library",
+    "expected_kind",
+    "load_guide",
+    "new_markdown",
+    "parse_guide",
+    "required_screens",
+    "sort_key",
+    "split_target",
+]
 
 
 class Library:
