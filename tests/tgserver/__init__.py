@@ -19,7 +19,7 @@ deprecation warnings errors.
 
 from .server import Refusal, StoredFile, TelegramTestServer, UploadedFile
 from .users import BotMessage, CallbackAnswer, ChatView, SentFile, TestGroup, TestUser, UserMessage
-from .validation import ApiError, ParsedText, parse_html, parse_markdown_v2, utf16_len
+from .validation import ApiError, ParsedText, parse_html, utf16_len
 
 __all__ = [
     "ApiError",
@@ -36,6 +36,5 @@ __all__ = [
     "UploadedFile",
     "UserMessage",
     "parse_html",
-    "parse_markdown_v2",
     "utf16_len",
 ]
