@@ -622,7 +622,7 @@ async def test_markdown_and_unknown_parse_modes_are_refused(
 ) -> None:
     # The bot sends HTML only: Markdown fails a test instead of passing unchecked.
     # (python-telegram-bot writes Telegram's descriptions in lower case after the first letter.)
-    with pytest.raises(BadRequest, match="(?i)this test server checks HTML only"):
+    with pytest.raises(BadRequest, match=r"(?i)this test server checks HTML only"):
         await bot.send_message(user.id, r"*Murakaza neza*\!", parse_mode="MarkdownV2")
     with pytest.raises(BadRequest, match="Unsupported parse_mode"):
         await bot.send_message(user.id, "x", parse_mode="Textile")
