@@ -1,4 +1,9 @@
-"""Domain errors. Handlers turn them into translated answers; the message is a key, not text."""
+"""Domain errors. Handlers turn them into translated answers; the message is a key, not text.
+
+Raise a literal code (`InvalidInput("date_future")`) and give it a sentence that says what the
+person can do in conversations/vocabulary/errors.py: the domain knows no language, and
+tests/test_error_texts.py reads every code raised under models/ and fails on one without it.
+"""
 
 
 class DomainError(Exception):
