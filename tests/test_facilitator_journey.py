@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from conversations.guide import PHASE_NAMES
+from conversations.vocabulary.meetings import PHASE_NAMES
 from locales import translator
 from models.clock import clock
 from models.db import Database

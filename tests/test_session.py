@@ -258,17 +258,22 @@ async def test_future_date_and_stale_or_forged_buttons_change_nothing(
     person = await facilitator(tg, db, 905, group)
     panel = await open_session(person)
     # Someone else's group, a week that is not current, a made-up date, junk.
-    for forged in [
-        f"st:{other.id}:1",
-        f"sa:{group.id}:1:2026133",
-        f"sa:{group.id}:1:20261399",
-        "as:99999:1:1:0",
-        "at:1:1:1:99999999:0",
-        "rf:1:0:9.9.9.9.9.9:s",
+    fr = translator("fr")
+    not_found = fr.pgettext("error", "This record no longer exists or is not yours to see.")
+    stale = fr.pgettext(
+        "access", "This button is no longer valid. Send /help to see what you can do."
+    )
+    for forged, expected in [
+        (f"st:{other.id}:1", not_found),
+        (f"sa:{group.id}:1:2026133", stale),
+        (f"sa:{group.id}:1:20261399", stale),
+        ("as:99999:1:1:0", not_found),
+        ("at:1:1:1:99999999:0", not_found),
+        ("rf:1:0:9.9.9.9.9.9:s", not_found),
     ]:
         await person.tap_data(panel, forged)
         answer = await person.wait_for_callback_answer()
-        assert answer.show_alert, forged
+        assert answer.show_alert and answer.text == expected, forged
     async with db.read() as s:
         assert list(await s.scalars(select(SessionRecord))) == []
 
@@ -308,7 +313,11 @@ async def test_corrections_close_after_seven_days(
     screen = await person.next_message()
     await person.tap(screen, p("fr", "Save: {absent} absent").format(absent=1))
     answer = await person.wait_for_callback_answer()
-    assert answer.show_alert
+    assert answer.show_alert and answer.text == translator("fr").pgettext(
+        "error",
+        "Records can be corrected for {days} days after they are saved. For this one, tell "
+        "your coordinator what needs correcting.",
+    ).format(days=7)
     async with db.read() as s:
         assert list(await s.scalars(select(Attendance).where(Attendance.present.is_(False)))) == []
 
