@@ -233,7 +233,9 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(
     screen = await step(person, screen, a(lang, "House or property"))
     await person.tap(old, "A4")
     stale = await person.wait_for_callback_answer()
-    assert stale.show_alert and stale.text
+    assert stale.show_alert and stale.text == translator(lang).pgettext(
+        "error", "This record no longer exists or is not yours to see."
+    )
     for code in ("A2", "A4"):
         screen = await step(person, screen, code)
     for _ in range(3):
