@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from conversations import coordinator as coordinator_flow
+from conversations.coordinator import report as coordinator_report
 from exports import writers as exports
 from locales import translator
 from models import roster, sessions
@@ -358,7 +358,7 @@ async def test_a_big_export_answers_the_tap_at_once_and_the_file_follows(
     group = await make_group(db)
     await make_sessions(db, group)
     person = await register(tg, db, 982, Role.COORDINATOR, "fr")
-    monkeypatch.setattr(coordinator_flow, "QUICK_EXPORT_GROUPS", 0)
+    monkeypatch.setattr(coordinator_report, "QUICK_EXPORT_GROUPS", 0)
     await person.send("/report")
     report = await person.next_message()
 
@@ -393,7 +393,7 @@ async def test_a_big_export_that_fails_says_so_and_is_not_audited(
     async def broken(*_: Any) -> bytes:
         raise RuntimeError("the workbook was not written")
 
-    monkeypatch.setattr(coordinator_flow, "QUICK_EXPORT_GROUPS", 0)
+    monkeypatch.setattr(coordinator_report, "QUICK_EXPORT_GROUPS", 0)
     monkeypatch.setattr(exports, "workbook_apart", broken)
     await person.send("/report")
     report = await person.next_message()

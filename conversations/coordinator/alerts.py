@@ -1,0 +1,96 @@
+"""Alerts to coordinators, sent through the outbox, and the Acknowledge tap on them.
+
+The outbox renders each row for its recipient when it is sent: an alert about an agreement
+acknowledged meanwhile is still sent (its button then says so), a reminder or escalation is
+dropped. When a recipient has blocked the bot, the message is handed to the next coordinator up
+the tree, else to the admins (models.coordination.hand_over_alert).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.coordinator import access, codec, screens
+from conversations.coordinator.access import COORDINATORS
+from conversations.runtime.outbox import renders
+from conversations.runtime.reply import Reply
+from conversations.runtime.request import Request
+from conversations.runtime.unit_of_work import handler
+from locales import Translator
+from models import agreements, coordination, reports
+from models.agreements import Status
+from models.clock import clock
+from models.coordination import hand_over_alert
+from models.outbox import OutboxKind, OutboxMessage
+from models.users import User
+
+
+@renders(OutboxKind.AGREEMENT_ALERT, fallback=hand_over_alert)
+async def render_alert(
+    session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
+) -> Reply | None:
+    agreement = await coordination.agreement_of(session, row)
+    if agreement is None:
+        return None
+    return screens.alert(tr, "reported", agreement)
+
+
+@renders(OutboxKind.AGREEMENT_REMINDER, fallback=hand_over_alert)
+async def render_reminder(
+    session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
+) -> Reply | None:
+    agreement = await coordination.agreement_of(session, row)
+    if agreement is None or agreement.status != Status.REPORTED:
+        return None  # acknowledged meanwhile: nothing to remind
+    return screens.alert(tr, "reminder", agreement)
+
+
+@renders(OutboxKind.AGREEMENT_ESCALATION, fallback=hand_over_alert)
+async def render_escalation(
+    session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
+) -> Reply | None:
+    agreement = await coordination.agreement_of(session, row)
+    if agreement is None or agreement.status != Status.REPORTED:
+        return None
+    return screens.alert(tr, "escalation", agreement)
+
+
+@renders(OutboxKind.AGREEMENT_ANSWER, fallback=hand_over_alert)
+async def render_answer(
+    session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
+) -> Reply | None:
+    answered = await coordination.answered_follow_up(session, row)
+    if answered is None:
+        return None
+    return screens.follow_up_answered(tr, answered.agreement, answered.follow_up)
+
+
+@renders(OutboxKind.AGREEMENT_REFERRAL, fallback=hand_over_alert)
+async def render_referral(
+    session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
+) -> Reply | None:
+    group = await coordination.group_of(session, row)
+    if group is None:
+        return None
+    return screens.referral_needed(tr, group.name)
+
+
+@renders(OutboxKind.DIGEST)
+async def render_digest(
+    session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
+) -> Reply | None:
+    found = await reports.digest_figures(session, user=user, now=clock.now())
+    return None if found is None else screens.digest(tr, found)
+
+
+@handler(roles=COORDINATORS, write=True)
+async def acknowledge(request: Request) -> Reply:
+    """Acknowledge from the alert: the alert is edited, with no details added to it."""
+    agreement_id = codec.tapped_agreement(request.data, codec.ACKNOWLEDGE)
+    done = await agreements.acknowledge(
+        request.session,
+        scope=await access.scope(request),
+        agreement_id=agreement_id,
+        actor_id=request.me.id,
+    )
+    return screens.acknowledged(request.tr, done.agreement, changed=done.changed)
