@@ -22,18 +22,20 @@ async def _page(request: Request, before_id: int | None) -> Reply:
     entries = await audit_page(request.session, before_id=before_id, limit=PAGE)
     await audit(request.session, actor_id=request.me.id, action="audit.view")
     tr = request.tr
-    title = tr.pgettext("audit", "Audit log, newest first")
-    lines = [f"<b>{title}</b>"]
-    for entry in entries:
-        who = f"#{entry.actor_id}" if entry.actor_id else tr.pgettext("audit", "system")
-        record = f" {entry.record_type} {entry.record_id}" if entry.record_type else ""
-        lines.append(f"{entry.at:%Y-%m-%d %H:%M} {who} <code>{entry.action}</code>{record}")
-    if not entries:
-        lines.append(tr.pgettext("audit", "Nothing more."))
+    # Ids and names of actions only: the log holds no contents, and shows no names.
+    lines = [
+        {
+            "at": f"{entry.at:%Y-%m-%d %H:%M}",
+            "who": f"#{entry.actor_id}" if entry.actor_id else None,
+            "action": entry.action,
+            "record": f" {entry.record_type} {entry.record_id}" if entry.record_type else "",
+        }
+        for entry in entries
+    ]
     buttons = []
     if len(entries) == PAGE:
         buttons.append([Button(tr.pgettext("audit", "Older"), pack("au", entries[-1].id))])
-    return Reply("\n".join(lines), buttons=buttons)
+    return Reply(tr.render("auditlog/page.j2", lines=lines), buttons=buttons)
 
 
 @handler(roles=ADMINS, write=True)

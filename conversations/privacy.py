@@ -12,6 +12,7 @@ from conversations.runtime.menu import Command, Np_, declare
 from conversations.runtime.reply import Button, Reply
 from conversations.runtime.request import REGISTERED, Request
 from conversations.runtime.unit_of_work import flush_message_log, handler
+from conversations.vocabulary.languages import language_name
 from conversations.vocabulary.people import role_name
 from models import privacy
 from models.errors import InvalidInput
@@ -28,22 +29,8 @@ BATCH = 100  # deleteMessages takes at most 100 ids
 @handler(roles=REGISTERED)
 async def wipe_command(request: Request) -> Reply:
     tr = request.tr
-    text = "\n\n".join(
-        [
-            tr.pgettext(
-                "privacy",
-                "Delete the messages of the last 48 hours in this chat, yours and "
-                "the bot's? Your records stay saved.",
-            ),
-            tr.pgettext(
-                "privacy",
-                "Older messages can only be removed in Telegram itself: open the "
-                "chat menu and choose Clear history.",
-            ),
-        ]
-    )
     return Reply(
-        text,
+        tr.render("privacy/wipe.j2"),
         new=True,
         buttons=[
             [
@@ -59,7 +46,7 @@ async def wipe_answer(request: Request) -> Reply:
     (answer,) = unpack(request.data, "wp", 1)
     tr = request.tr
     if answer == "n":
-        return Reply(tr.pgettext("privacy", "Nothing was deleted."))
+        return Reply(tr.render("privacy/kept.j2"))
     if answer != "y":
         raise InvalidInput()
     chat_id = request.me.telegram_id
@@ -84,13 +71,11 @@ async def wipe_answer(request: Request) -> Reply:
 @handler(roles=REGISTERED)
 async def mydata_command(request: Request) -> Reply:
     data = await privacy.my_data(request.session, request.me)
-    from conversations.registration import LANGUAGE_NAMES
-
     text = request.tr.render(
         "privacy/mydata.j2",
         data=data,
         role=role_name(request.tr, data["role"]),
-        language=LANGUAGE_NAMES.get(data["language"], data["language"]),
+        language=language_name(data["language"]),
     )
     return Reply(text, new=True)
 

@@ -8,20 +8,13 @@ from conversations.runtime import guard
 from conversations.runtime.callbacks import BadCallback, pack, pattern, unpack
 from conversations.runtime.menu import Command, Np_, commands_for, declare, menu_key, push_user_menu
 from conversations.runtime.reply import Button, Reply
-from conversations.runtime.request import (
-    ANYONE,
-    REGISTERED,
-    Request,
-    in_all_languages,
-    not_registered_text,
-)
+from conversations.runtime.request import ANYONE, REGISTERED, Request, not_registered_text
 from conversations.runtime.unit_of_work import handler
-from locales import LANGUAGES, Translator
+from conversations.vocabulary.languages import LANGUAGE_NAMES
+from locales import LANGUAGES, Translator, translator
 from models import users
 from models.errors import DomainError
 from models.users import Role, User
-
-LANGUAGE_NAMES = {"rn": "Ikirundi", "fr": "Français", "en": "English"}
 
 declare(
     Command(
@@ -35,36 +28,34 @@ declare(
 )
 
 
+def in_every_language(template: str, **values: object) -> str:
+    """For people whose language the bot does not know yet: the message in each, in turn."""
+    return "\n\n".join(translator(lang).render(template, **values) for lang in LANGUAGES)
+
+
 def language_picker() -> Reply:
     """Shown in all three languages: the user has not chosen one yet."""
-    text = in_all_languages("language", "Choose your language.")
+    text = in_every_language("registration/choose_language.j2")
     buttons = [[Button(LANGUAGE_NAMES[lang], pack("lang", lang))] for lang in LANGUAGES]
     return Reply(text, buttons=buttons)
 
 
-def help_reply(tr: Translator, user: User) -> Reply:
+def help_reply(tr: Translator, user: User, greeting: str | None = None) -> Reply:
+    """What the person can do; `greeting`: "welcome" or "language_saved" above it."""
     role = Role(user.role)
-    text = tr.render("help.j2", role=role.value, commands=commands_for(role))
+    text = tr.render(
+        "registration/help.j2", role=role.value, commands=commands_for(role), greeting=greeting
+    )
     return Reply(text)
 
 
-INVITE_ERRORS = {
-    "invite_expired": Np_(
-        "access", "This invitation has expired. Ask your coordinator for a new one."
-    ),
-    "invite_used": Np_(
-        "access", "This invitation has already been used. Ask your coordinator for a new one."
-    ),
-    "revoked": Np_("access", "Your access to this bot has ended. Ask your coordinator."),
-}
-INVITE_UNKNOWN = Np_(
-    "access", "This invitation code is not valid. Check the link or ask your coordinator."
-)
+def _refusal(reason: str) -> str:
+    """The person may not be registered yet: answer in all three languages.
 
-
-def _invite_error_text(code: str) -> str:
-    """The person may not be registered yet: answer in all three languages."""
-    return in_all_languages(*INVITE_ERRORS.get(code, INVITE_UNKNOWN))
+    `reason`: an invite's error code (an unknown one reads as "not valid"), "revoked", or
+    "too_many_codes".
+    """
+    return in_every_language("registration/refused.j2", reason=reason)
 
 
 def _refresh_menu(request: Request, user: User) -> None:
@@ -85,12 +76,7 @@ async def start(request: Request) -> Reply:
     code = request.args[0] if request.args else None
     telegram_id = request.update.effective_user.id  # type: ignore[union-attr]
     if code and guard.invite_failures.over(telegram_id):
-        return Reply(
-            in_all_languages(
-                "access", "Too many wrong invitation codes. Please try again in an hour."
-            ),
-            new=True,
-        )
+        return Reply(_refusal("too_many_codes"), new=True)
     if code:
         try:
             user = await users.redeem_invite(
@@ -101,20 +87,16 @@ async def start(request: Request) -> Reply:
             )
         except DomainError as error:
             guard.invite_failures.hit(telegram_id)
-            return Reply(_invite_error_text(error.code), new=True)
+            return Reply(_refusal(error.code), new=True)
         if not user.language_chosen:
             return language_picker()
         _refresh_menu(request, user)
-        tr = request.tr
-        welcome = tr.pgettext("start", "Welcome. Your invitation is accepted.")
-        reply = help_reply(tr, user)
-        reply.text = f"{welcome}\n\n{reply.text}"
-        return reply
+        return help_reply(request.tr, user, greeting="welcome")
     user_or_none = request.user
     if user_or_none is None:
         return Reply(not_registered_text())
     if user_or_none.revoked_at is not None:
-        return Reply(_invite_error_text("revoked"))
+        return Reply(_refusal("revoked"))
     if not user_or_none.language_chosen:
         return language_picker()
     _refresh_menu(request, user_or_none)
@@ -129,13 +111,7 @@ async def choose_language(request: Request) -> Reply:
     user = request.me
     await users.set_language(request.session, user, lang)
     _refresh_menu(request, user)
-    from locales import translator
-
-    tr = translator(lang)
-    reply = help_reply(tr, user)
-    saved = tr.pgettext("language", "Language saved.")
-    reply.text = f"{saved}\n\n{reply.text}"
-    return reply
+    return help_reply(translator(lang), user, greeting="language_saved")
 
 
 @handler(roles=REGISTERED)

@@ -1,6 +1,7 @@
 """How the reminders the sweep queues look when they are sent (in the facilitator's language).
 
-The first line is neutral: on a shared phone the lock screen shows it.
+The first line is neutral: on a shared phone the lock screen shows it. A reminder whose group or
+participant is gone (or has moved on) is not sent.
 """
 
 from __future__ import annotations
@@ -8,20 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import BaseHandler
 
-from content.telegram_html import escape
 from conversations.runtime.callbacks import pack
 from conversations.runtime.outbox import renders
 from conversations.runtime.reply import Button, Reply
 from locales import Translator
-from models.groups import WEEKS, Group
+from models.groups import WEEKS, Group, get_group
 from models.outbox import OutboxMessage
-from models.roster import Participant
+from models.roster import participant_by_id
 from models.users import User
 
 
 async def _group(session: AsyncSession, row: OutboxMessage) -> Group | None:
-    return await session.get(Group, int(row.data.get("group_id", 0)))
+    return await get_group(session, int(row.data.get("group_id", 0)))
 
 
 @renders("meeting_reminder")
@@ -33,16 +34,13 @@ async def meeting_reminder(
         return None
     meeting = datetime.fromisoformat(row.data["meeting"])
     week = group.current_week
-    lines = [
-        tr.pgettext("reminder", "Reminder for tomorrow"),
-        tr.pgettext("reminder", "{group}: week {week}, {day} at {time}.").format(
-            group=escape(group.name),
-            week=week,
-            day=tr.weekday_date(meeting.date()),
-            time=tr.time(meeting.timetz()),
-        ),
-        tr.pgettext("reminder", "Read the week's guide before you meet."),
-    ]
+    text = tr.render(
+        "reminders/meeting.j2",
+        group=group.name,
+        week=week,
+        day=tr.weekday_date(meeting.date()),
+        at=tr.time(meeting.timetz()),
+    )
     buttons = [
         [
             Button(
@@ -52,7 +50,7 @@ async def meeting_reminder(
         ],
         [Button(tr.pgettext("reminder", "This week"), pack("so", group.id))],
     ]
-    return Reply("\n".join(lines), buttons=buttons)
+    return Reply(text, buttons=buttons)
 
 
 @renders("record_nudge")
@@ -63,15 +61,9 @@ async def record_nudge(
     if group is None:
         return None
     meeting = datetime.fromisoformat(row.data["meeting"])
-    lines = [
-        tr.pgettext("reminder", "A short reminder"),
-        tr.pgettext(
-            "reminder",
-            "Nothing is recorded yet for the meeting of {day} ({group}). Did it take place?",
-        ).format(day=tr.date(meeting.date()), group=escape(group.name)),
-    ]
+    text = tr.render("reminders/record_nudge.j2", day=tr.date(meeting.date()), group=group.name)
     return Reply(
-        "\n".join(lines),
+        text,
         buttons=[[Button(tr.pgettext("reminder", "Record it now"), pack("so", group.id))]],
     )
 
@@ -81,18 +73,11 @@ async def absence_visit(
     session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
 ) -> Reply | None:
     group = await _group(session, row)
-    participant = await session.get(Participant, int(row.data.get("participant_id", 0)))
+    participant = await participant_by_id(session, int(row.data.get("participant_id", 0)))
     if group is None or participant is None or participant.left_at is not None:
         return None
-    lines = [
-        tr.pgettext("reminder", "A note for your group"),
-        tr.pgettext(
-            "reminder",
-            "{code} was absent twice in a row ({group}). Caring for each "
-            "other is part of the method: could someone visit?",
-        ).format(code=escape(participant.code), group=escape(group.name)),
-    ]
-    return Reply("\n".join(lines))
+    text = tr.render("reminders/absence_visit.j2", code=participant.code, group=group.name)
+    return Reply(text)
 
 
 @renders("selfhelp_checkin")
@@ -103,21 +88,16 @@ async def self_help_checkin(
     if group is None or group.self_help_name is None:
         return None
     month = row.key.split(":")[3].replace("-", "")
-    lines = [
-        tr.pgettext("reminder", "Monthly question"),
-        tr.pgettext("reminder", "How is the self-help group {name} doing?").format(
-            name=escape(group.self_help_name)
-        ),
-    ]
+    text = tr.render("reminders/selfhelp_checkin.j2", name=group.self_help_name)
     answers = [
         ("meeting", tr.pgettext("session", "Still meeting")),
         ("paused", tr.pgettext("session", "Paused")),
         ("stopped", tr.pgettext("session", "Stopped")),
     ]
     buttons = [[Button(label, pack("hc", group.id, month, key))] for key, label in answers]
-    return Reply("\n".join(lines), buttons=buttons)
+    return Reply(text, buttons=buttons)
 
 
-def handlers() -> list:  # type: ignore[type-arg]
+def handlers() -> list[BaseHandler]:
     """Nothing to handle: the buttons lead to the session and guide flows."""
     return []

@@ -6,33 +6,22 @@ from collections.abc import Callable, Sequence
 
 from conversations.runtime.reply import Button, Reply
 from conversations.runtime.request import Request
-from models.groups import Group, groups_of
-from models.scope import Scope
+from models.groups import Group, groups_visible_to
 
 
 async def my_groups(request: Request) -> list[Group]:
     """The groups this user leads (facilitators) or may see (coordinators, admins)."""
-    user = request.me
-    if user.role == "facilitator":
-        return await groups_of(request.session, user.id)
-    scope = await Scope.of(request.session, user)
-    return list(await request.session.scalars(scope.groups().order_by(Group.name, Group.id)))
+    return await groups_visible_to(request.session, request.me)
 
 
 def choose_group(
     request: Request, groups: Sequence[Group], data: Callable[[Group], str], new: bool = True
 ) -> Reply:
     """One button per group; `data` builds the flow's own callback data for a group."""
-    text = request.tr.pgettext("groups", "Which group?")
+    text = request.tr.render("widgets/which_group.j2")
     buttons = [[Button(g.self_help_name or g.name, data(g))] for g in groups[:30]]
     return Reply(text, buttons=buttons, new=new)
 
 
 def no_group(request: Request) -> Reply:
-    return Reply(
-        request.tr.pgettext(
-            "groups",
-            "You do not lead a group yet. Ask your coordinator for a facilitator invitation.",
-        ),
-        new=True,
-    )
+    return Reply(request.tr.render("widgets/no_group.j2"), new=True)

@@ -98,6 +98,10 @@ async def find_area(session: AsyncSession, spec: str) -> Area:
     return area
 
 
+async def get_area(session: AsyncSession, area_id: int) -> Area | None:
+    return await session.get(Area, area_id)
+
+
 async def list_areas(session: AsyncSession) -> list[Area]:
     return list(await session.scalars(select(Area).order_by(Area.path)))
 

@@ -15,6 +15,7 @@ from models.audit import audit
 from models.base import Base
 from models.clock import clock
 from models.errors import InvalidInput, NotFound
+from models.users import Role, User
 
 WEEKS = 15
 
@@ -119,6 +120,25 @@ async def add_member(session: AsyncSession, *, user_id: int, group_id: int) -> G
     return member
 
 
+async def add_facilitator(
+    session: AsyncSession, *, user_id: int, group_id: int, actor_id: int | None
+) -> GroupMember:
+    """Makes the person a facilitator of the group; a trainee becomes a facilitator."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    member = await add_member(session, user_id=user.id, group_id=group_id)
+    await audit(
+        session, actor_id=actor_id, action="group.facilitator.add", record=("group", group_id)
+    )
+    if user.role == Role.TRAINEE:
+        user.role = Role.FACILITATOR.value
+        await audit(
+            session, actor_id=actor_id, action="user.role.facilitator", record=("user", user.id)
+        )
+    return member
+
+
 PREP_ITEMS = ("context", "mapping", "consent", "referral")
 
 
@@ -150,6 +170,21 @@ async def groups_of(session: AsyncSession, user_id: int) -> list[Group]:
         .order_by(Group.id)
     )
     return list(rows)
+
+
+async def get_group(session: AsyncSession, group_id: int) -> Group | None:
+    """Any group, out of anyone's scope: for messages the bot itself queued about it."""
+    return await session.get(Group, group_id)
+
+
+async def groups_visible_to(session: AsyncSession, user: User) -> list[Group]:
+    """The groups a person leads (facilitators) or may see (coordinators, admins)."""
+    from models.scope import Scope  # the scope is built on this module's tables
+
+    if user.role == Role.FACILITATOR:
+        return await groups_of(session, user.id)
+    scope = await Scope.of(session, user)
+    return list(await session.scalars(scope.groups().order_by(Group.name, Group.id)))
 
 
 # --- creating groups: the values a coordinator chooses -----------------------------------------

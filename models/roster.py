@@ -155,6 +155,11 @@ async def get_participant(session: AsyncSession, group_id: int, participant_id: 
     return participant
 
 
+async def participant_by_id(session: AsyncSession, participant_id: int) -> Participant | None:
+    """Any participant, of any group: for messages the bot itself queued about them."""
+    return await session.get(Participant, participant_id)
+
+
 async def rename(
     session: AsyncSession,
     *,

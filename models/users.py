@@ -116,6 +116,15 @@ async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
     return await session.scalar(select(User).where(User.telegram_id == telegram_id))
 
 
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def is_registered(session: AsyncSession, telegram_id: int) -> bool:
+    found = await session.scalar(select(User.id).where(User.telegram_id == telegram_id))
+    return found is not None
+
+
 async def redeem_invite(
     session: AsyncSession, *, telegram_id: int, code: str, default_language: str
 ) -> User:

@@ -66,7 +66,12 @@ SAME_ROLE = {"facA": "facB", "coordA": "coordB", "admin": "coordB"}
 A_MONTH_LATER = datetime(2026, 12, 26, 8, 0, tzinfo=UTC)
 GUIDE_ACTIONS = {"gm", "gw", "gp", "gr", "gk", "gt", "gx"}
 # Flows every registered person may use: their buttons are forged by the trainee.
-EVERYONES = {"conversations.guide", "conversations.registration", "conversations.privacy"}
+EVERYONES = {
+    "conversations.guide.browsing",
+    "conversations.guide.reading",
+    "conversations.registration",
+    "conversations.privacy",
+}
 
 
 def s(msgid: str) -> str:

@@ -8,6 +8,7 @@ from datetime import date, time
 from sqlalchemy import select
 
 from models import roster
+from models.audit import AuditEntry
 from models.db import Database
 from models.groups import Group, GroupMember
 from models.settings import Settings
@@ -120,3 +121,30 @@ def test_bad_values_are_refused_naming_the_option(settings: Settings) -> None:
     assert unknown.returncode == 1
     assert cli(settings, "group", "list").stdout == ""
     assert "usage: bot.py group" in cli(settings, "group", "--help").stdout
+
+
+async def test_add_group_makes_a_trainee_a_facilitator_and_says_so_in_the_audit_log(
+    settings: Settings, db: Database
+) -> None:
+    async with db.write() as s:
+        group = await factories.group(s)
+        trainee = await factories.user(s, 61, Role.TRAINEE)
+    added = cli(settings, "user", "add-group", str(trainee.id), str(group.id))
+    assert added.returncode == 0, added.stderr
+    assert f"user {trainee.id} now leads group {group.id}" in added.stdout
+    async with db.read() as s:
+        stored = await get_user(s, 61)
+        assert stored is not None and stored.role == Role.FACILITATOR
+        members = set(
+            await s.scalars(select(GroupMember.user_id).where(GroupMember.group_id == group.id))
+        )
+        assert trainee.id in members
+        entries = [
+            (e.action, e.record_type, e.record_id, e.actor_id)
+            for e in await s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+    assert ("group.facilitator.add", "group", group.id, None) in entries
+    assert ("user.role.facilitator", "user", trainee.id, None) in entries
+
+    unknown = cli(settings, "user", "add-group", str(trainee.id + 1000), str(group.id))
+    assert unknown.returncode == 1 and "Not done: user" in unknown.stderr

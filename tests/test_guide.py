@@ -17,7 +17,9 @@ import pytest
 
 from content.guides import GUIDES_DIR, WEEK_COUNT, Guide, Library, default_library
 from content.telegram_html import utf16_len
-from conversations import guide as guide_flow
+from conversations.guide import access as guide_access
+from conversations.guide.reading import screen_view, week_number
+from conversations.guide.screens import FALLBACK_NOTES, MAX_LINKS, fit
 from conversations.runtime.callbacks import pack
 from conversations.runtime.request import not_registered_text
 from locales import translator
@@ -138,7 +140,7 @@ async def test_a_kirundi_reader_sees_the_kirundi_guide(
     message = await person.next_message()
     assert_screen(message, "rn", kirundi, 0)
     assert french.screens[0].text not in message.plain
-    for note in guide_flow.FALLBACK_NOTES.values():
+    for note in FALLBACK_NOTES.values():
         assert translator("rn").pgettext(*note) not in message.plain
     message = await tap(person, message, pack("gt", "week-07"))
     message = await tap(person, message, pack("gd", "week-07", 4))
@@ -154,7 +156,7 @@ def library_without_kirundi_week_3(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     shutil.copytree(GUIDES_DIR, root)
     (root / "rn" / "week-03.md").unlink()
     library = Library.load(root)
-    monkeypatch.setattr(guide_flow, "default_library", lambda: library)
+    monkeypatch.setattr(guide_access, "default_library", lambda: library)
     return library
 
 
@@ -164,7 +166,7 @@ async def test_a_guide_missing_in_kirundi_is_shown_in_french_with_a_note(
     library = library_without_kirundi_week_3
     french = library.get("fr", "week-03")
     assert french is not None and library.get("rn", "week-03") is None
-    note = translator("rn").pgettext(*guide_flow.FALLBACK_NOTES["fr"])
+    note = translator("rn").pgettext(*FALLBACK_NOTES["fr"])
     person = await register(tg, db, 704, Role.FACILITATOR, "rn")
 
     await person.send("/week 3")
@@ -189,7 +191,7 @@ async def test_a_guide_missing_in_kirundi_is_shown_in_french_with_a_note(
     await reader.send("/week 3")
     message = await reader.next_message()
     assert_screen(message, "fr", french, 0)
-    assert translator("fr").pgettext(*guide_flow.FALLBACK_NOTES["fr"]) not in message.plain
+    assert translator("fr").pgettext(*FALLBACK_NOTES["fr"]) not in message.plain
 
 
 # --- /week and /topics ----------------------------------------------------------------------
@@ -294,16 +296,16 @@ async def test_links_in_a_screen_become_buttons(
         guide=ui("fr", "Week {number}").format(number=13), part=week_13.screens[watch].title
     )
     link = pack("gd", "week-13", watch)
-    assert message.buttons[0] == [(guide_flow._fit(f"→ {label}"), link)]
+    assert message.buttons[0] == [(fit(f"→ {label}"), link)]
     message = await tap(person, message, link)
     assert_screen(message, "fr", week_13, watch)
 
     # At most three link buttons, whatever the screen holds.
     for guide in LIBRARY.guides("fr"):
         for i in range(len(guide.screens)):
-            reply = guide_flow.screen_view(translator("fr"), LIBRARY, guide.id, i)
+            reply = screen_view(translator("fr"), LIBRARY, guide.id, i)
             links = [row for row in reply.buttons if row[0].label.startswith("→ ")]
-            assert len(links) <= guide_flow.MAX_LINKS
+            assert len(links) <= MAX_LINKS
 
 
 # --- download -------------------------------------------------------------------------------
@@ -408,8 +410,8 @@ async def test_every_role_has_the_guide_commands(
 
 
 def test_week_numbers() -> None:
-    assert guide_flow.week_number(["7"]) == 7
-    assert guide_flow.week_number(["07"]) == 7
-    assert guide_flow.week_number(["15"]) == 15
+    assert week_number(["7"]) == 7
+    assert week_number(["07"]) == 7
+    assert week_number(["15"]) == 15
     for wrong in (["0"], ["16"], ["abc"], ["7", "8"], [], ["٧"], ["-1"], ["7.0"]):
-        assert guide_flow.week_number(wrong) is None
+        assert week_number(wrong) is None

@@ -33,7 +33,7 @@ from conversations.runtime.context import Services
 from conversations.runtime.ratelimit import bulk_sends
 from conversations.runtime.reply import Reply
 from locales import Translator, translator
-from models import outbox
+from models import outbox, users
 from models.clock import clock
 from models.outbox import OutboxKind, OutboxMessage
 from models.privacy import log_messages
@@ -189,7 +189,7 @@ class _Run:
 
     async def _render(self, session: AsyncSession, row: OutboxMessage) -> Prepared | str | None:
         """The row ready to send; None: nothing to send; a string: why rendering failed."""
-        user = await session.get(User, row.recipient_id)
+        user = await users.user_by_id(session, row.recipient_id)
         if row.kind == OutboxKind.DELETE_TYPED:
             return Prepared(row, user.telegram_id, None) if user else None
         if user is None or user.revoked_at is not None:

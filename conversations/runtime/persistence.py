@@ -14,14 +14,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from conversations.runtime.state import UserData
-from models import service
+from models import service, users
 from models.db import Database
-from models.users import User
 
 
 class SQLPersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
@@ -50,10 +48,7 @@ class SQLPersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
             if value is None:
                 await service.save_user_data(session, user_id, None)
             else:
-                registered = await session.scalar(
-                    select(User.id).where(User.telegram_id == user_id)
-                )
-                if registered is None:
+                if not await users.is_registered(session, user_id):
                     return
                 await service.save_user_data(session, user_id, value)
         if value is None:

@@ -1,0 +1,106 @@
+"""Running the bot and looking after it: run, test, health, status, db, backup, content, keygen."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import timedelta
+
+from cli.setup import database, opened, prepare, run_async
+from models import crypto
+from models.settings import Settings
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from conversations.app import run
+
+    settings.require_token()
+    prepare(settings)
+    run(settings)
+    return 0
+
+
+def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
+    from tests.suite import main
+
+    return main(args.pytest_args)
+
+
+@run_async
+async def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
+    from models import service
+    from models.clock import clock
+
+    db = database(settings)
+    try:
+        async with db.read() as session:
+            beat = await service.get_state(session, "heartbeat")
+    except Exception as error:  # any failure to answer is unhealthy
+        print(f"unhealthy: database: {type(error).__name__}")
+        return 1
+    finally:
+        await db.dispose()
+    if beat is None or clock.now() - beat.updated_at > timedelta(minutes=3):
+        print("unhealthy: no recent heartbeat")
+        return 1
+    print("healthy")
+    return 0
+
+
+@run_async
+async def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    from models import operations
+
+    async with opened(settings) as db, db.read() as session:
+        report = await operations.status_report(session)
+    for key, value in report.items():
+        print(f"{key:<22} {value}")
+    return 0
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from models import migrate
+
+    if args.action == "upgrade":
+        migrate.upgrade(settings.database_url, settings.database_schema)
+        print("database is at the latest migration")
+        return 0
+    if args.action == "revision":
+        migrate.revision(settings.database_url, args.message)
+        return 0
+
+    async def current() -> str | None:
+        db = database(settings)
+        try:
+            return await migrate.current_revision(db)
+        finally:
+            await db.dispose()
+
+    print(f"applied: {asyncio.run(current()) or 'none'}\nlatest:  {migrate.head_revision()}")
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from models import backup
+
+    written = backup.backup(settings, args.directory)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_content(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "check":
+        from content.check import run_check
+
+        return run_check()
+    from content.export import export_handbook
+
+    pages = export_handbook(args.out)
+    print(f"wrote {len(pages)} pages to {args.out}")
+    return 0
+
+
+def cmd_keygen(settings: Settings, args: argparse.Namespace) -> int:
+    print(crypto.generate_key())
+    return 0
