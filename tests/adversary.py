@@ -215,7 +215,18 @@ def _document_texts(message: BotMessage) -> Iterator[str]:
 
 def leaks(person: TestUser, marker: str = MARKER) -> list[str]:
     """Everything shown to this person that carries the marker: texts, earlier versions of
-    edited messages, button labels, files, pop-up answers."""
+    edited messages, button labels, files, pop-up answers.
+
+    What the person typed themselves and sees echoed back (a reference or a code they chose
+    that happens to look like the victims') is theirs, not a leak: whole words they typed are
+    left out before the marker is looked for, so a victim's "KWZQ1" still counts after "KWZQ9"
+    was typed.
+    """
+    typed = {
+        word.lower()
+        for m in person.user_messages
+        for word in re.findall(r"[\w/.-]+", str(m.api.get("text") or ""))
+    }
     found = []
     for message in person.all_bot_messages:
         pieces = [message.text or "", message.plain]
@@ -223,7 +234,8 @@ def leaks(person: TestUser, marker: str = MARKER) -> list[str]:
         pieces += [json.dumps(markup, ensure_ascii=False) for markup in _markups(message)]
         pieces += list(_document_texts(message))
         for piece in pieces:
-            if marker in piece.lower():
+            shown = " ".join(w for w in re.findall(r"[\w/.-]+", piece.lower()) if w not in typed)
+            if marker in shown:
                 found.append(f"message {message.message_id}: {piece[:160]!r}")
     for answer in person.callback_answers.values():
         if answer.text and marker in answer.text.lower():
@@ -343,8 +355,23 @@ def forbidden(
             and change.columns() <= SELF_COLUMNS
         ):
             continue
+        if _deletes_own_message(change, actor_ids):
+            continue
         bad.append(change)
     return bad
+
+
+def _deletes_own_message(change: Change, actor_ids: set[int]) -> bool:
+    """The deletion of a message the actor typed, from the actor's own chat (a name typed
+    where a code was expected): theirs, and about no group."""
+    row = change.after
+    return (
+        change.table == "outbox"
+        and change.before is None
+        and row is not None
+        and row["kind"] == "delete_typed"
+        and row["recipient_id"] in actor_ids
+    )
 
 
 def groups_of(records: Snapshot, user_id: int | None) -> set[int]:
