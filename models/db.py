@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 # Every mapper must be known before the first session flushes (foreign keys cross modules).
 from models import registry  # noqa: F401
@@ -51,6 +52,33 @@ def _sqlite_engine(url: str, *, immediate: bool, busy_seconds: float) -> AsyncEn
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+class ReadOnlyWrite(RuntimeError):
+    """Something tried to write through a session opened to read: a defect, never hidden.
+
+    Handlers declared read-only run in such a session; a write there would not be recorded
+    with the update (no redelivery guard) and, on SQLite, would take the write lock outside
+    the writers' queue.
+    """
+
+
+class ReadOnlySession(Session):
+    """The session of `Database.read()`: it refuses every insert, update and delete."""
+
+
+@event.listens_for(ReadOnlySession, "do_orm_execute")
+def _refuse_write_statements(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlyWrite(f"a write in a read-only session: {type(state.statement).__name__}")
+
+
+@event.listens_for(ReadOnlySession, "before_flush")
+def _refuse_changed_rows(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    changed = [*session.new, *session.dirty, *session.deleted]
+    if changed:
+        names = sorted({type(row).__name__ for row in changed})
+        raise ReadOnlyWrite(f"rows changed in a read-only session: {', '.join(names)}")
 
 
 class Database:
@@ -86,7 +114,9 @@ class Database:
             )
             self.read_engine = self.write_engine
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
-        self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._reader = async_sessionmaker(
+            self.read_engine, expire_on_commit=False, sync_session_class=ReadOnlySession
+        )
         # SQLite has one writer at a time. This process's writers wait for their turn here, in
         # the order they came, instead of in SQLite's busy handler, which polls with growing
         # sleeps and lets a newcomer overtake someone waiting (with several people's updates
