@@ -56,16 +56,6 @@ class ServiceState(Base):
     updated_at: Mapped[datetime]
 
 
-class ConversationRow(Base):
-    """PTB conversation state; says only where a user was, the records are the truth."""
-
-    __tablename__ = "conversation_state"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    state: Mapped[str] = mapped_column(Text)
-
-
 class UserDataRow(Base):
     __tablename__ = "user_data"
 
@@ -134,22 +124,6 @@ async def set_state(session: AsyncSession, key: str, value: str) -> None:
 
 async def get_state(session: AsyncSession, key: str) -> ServiceState | None:
     return await session.get(ServiceState, key)
-
-
-async def load_conversations(session: AsyncSession, name: str) -> dict[str, str]:
-    rows = await session.scalars(select(ConversationRow).where(ConversationRow.name == name))
-    return {row.key: row.state for row in rows}
-
-
-async def save_conversation(session: AsyncSession, name: str, key: str, state: str | None) -> None:
-    row = await session.get(ConversationRow, (name, key))
-    if state is None:
-        if row is not None:
-            await session.delete(row)
-    elif row is None:
-        session.add(ConversationRow(name=name, key=key, state=state))
-    else:
-        row.state = state
 
 
 async def load_user_data(session: AsyncSession) -> dict[int, str]:

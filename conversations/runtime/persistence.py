@@ -11,7 +11,6 @@ delays, the writes of everyone's taps).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -64,17 +63,14 @@ class SQLPersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
         """The in-memory copy is authoritative within this single process."""
 
+    # No ConversationHandler: the step a person is at is their user data (conversations.state).
     async def get_conversations(self, name: str) -> ConversationDict:
-        async with self.database.read() as session:
-            rows = await service.load_conversations(session, name)
-        return {tuple(json.loads(key)): json.loads(state) for key, state in rows.items()}
+        return {}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        state = None if new_state is None else json.dumps(new_state)
-        async with self.database.write() as session:
-            await service.save_conversation(session, name, json.dumps(list(key)), state)
+        pass
 
     # Chat data, bot data and callback data are not used: buttons resolve against the database.
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
