@@ -61,7 +61,6 @@ BOOKKEEPING = frozenset(
         "user_data",
         "chat_messages",
         "audit_log",
-        "conversation_state",
     }
 )
 # Delivery bookkeeping of outbox rows; which rows exist, for whom and about what is compared.
@@ -225,7 +224,8 @@ def leaks(person: TestUser, marker: str = MARKER) -> list[str]:
     typed = {
         word.lower()
         for m in person.user_messages
-        for word in re.findall(r"[\w/.-]+", str(m.api.get("text") or ""))
+        for text in m.texts
+        for word in re.findall(r"[\w/.-]+", text)
     }
     found = []
     for message in person.all_bot_messages:

@@ -1260,6 +1260,7 @@ class TelegramTestServer:
             raise ValueError(f"{user!r} has no message {message_id} to edit")
         if "text" not in message.api:
             raise ValueError(f"message {message_id} has no text")
+        message.history.append(message.api["text"])
         message.api = {**message.api, "text": text, "edit_date": int(self.now())}
         entities = _command_entities(text)
         if entities:

@@ -93,6 +93,13 @@ class UserMessage:
     date: int
     api: dict[str, Any]
     deleted: bool = False
+    # Earlier texts of an edited message, oldest first.
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        """Every text this message has had."""
+        return [*self.history, str(self.api.get("text") or "")]
 
 
 class ChatView:
