@@ -1,7 +1,7 @@
 """4. What a facilitator pays for: the bytes the bot sends them in one week, and the taps.
 
 One facilitator's week, on the bot's clock: the reminder the day before the meeting (and the
-week's guide opened from it and read to the end), then on the meeting day the session recorded
+week's guide opened from it and read to the end), then on the meeting day the meeting recorded
 with twelve participants of whom two were absent, and the reflection. Every message and every
 edit that reaches their phone is counted as the Bot API delivers it: the Message object in UTF-8
 JSON (text, entities, buttons with their data), plus the text of pop-up answers. Telegram's own
@@ -203,11 +203,11 @@ async def _agreement(meter: Meter) -> bool:
 
 
 async def _absent_count(db: Any) -> int:
-    from models.sessions import Attendance, SessionRecord
+    from models.meetings import Attendance, MeetingRecord
 
     async with db.read() as session:
-        latest = await session.scalar(select(SessionRecord.id).order_by(SessionRecord.id.desc()))
+        latest = await session.scalar(select(MeetingRecord.id).order_by(MeetingRecord.id.desc()))
         rows = await session.scalars(
-            select(Attendance.present).where(Attendance.session_id == latest)
+            select(Attendance.present).where(Attendance.meeting_id == latest)
         )
         return sum(1 for present in rows if not present)

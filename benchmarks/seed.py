@@ -19,8 +19,8 @@ from models.agreements import Agreement, AgreementEvent, AgreementParty, FollowU
 from models.areas import Area
 from models.db import Database
 from models.groups import WEEKS, Group, GroupMember
+from models.meetings import PHASES, Attendance, MeetingRecord, Reflection
 from models.roster import Participant
-from models.sessions import PHASES, Attendance, Reflection, SessionRecord
 from models.users import User
 
 TIMEZONE = "Africa/Bujumbura"
@@ -336,7 +336,7 @@ TABLES: dict[str, Table] = {
     "groups": Group.__table__,  # type: ignore[dict-item]
     "group_members": GroupMember.__table__,  # type: ignore[dict-item]
     "participants": Participant.__table__,  # type: ignore[dict-item]
-    "session_records": SessionRecord.__table__,  # type: ignore[dict-item]
+    "session_records": MeetingRecord.__table__,  # type: ignore[dict-item]
     "attendance": Attendance.__table__,  # type: ignore[dict-item]
     "reflections": Reflection.__table__,  # type: ignore[dict-item]
     "agreements": Agreement.__table__,  # type: ignore[dict-item]

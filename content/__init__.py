@@ -1,4 +1,4 @@
-"""Content the bot serves: the session guides (Markdown, per language) and their tooling.
+"""Content the bot serves: the meeting guides (Markdown, per language) and their tooling.
 
 Pure domain code: nothing here imports telegram. ``guides`` parses, ``telegram_html`` renders,
 ``check`` validates, ``export`` writes the printable handbook.

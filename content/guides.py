@@ -1,4 +1,4 @@
-"""The session guides: Markdown files in ``guides/<lang>/`` parsed into screens.
+"""The meeting guides: Markdown files in ``guides/<lang>/`` parsed into screens.
 
 The authoring format is described in ``content/README.md``. Parsing is lenient: a guide with
 mistakes still loads (so the bot keeps working), and every mistake is kept in ``Guide.issues``

@@ -17,13 +17,13 @@ from conversations import (
     auditlog,
     coordinator,
     guide,
+    meeting,
     newgroup,
     privacy,
     registration,
     reminders,
     roster,
     routes,
-    session,
 )
 from conversations.runtime import fallback, guard, jobs, logredact, registry, state
 from conversations.runtime import outbox as outbox_worker
@@ -35,7 +35,7 @@ from conversations.runtime.ordering import PerUserUpdateProcessor
 from conversations.runtime.persistence import SQLPersistence
 from conversations.runtime.ratelimit import TelegramLimits
 from conversations.runtime.state import UserData
-from models import retention
+from models import retention, schedule
 from models.clock import clock
 from models.db import Database
 from models.outbox import OutboxKind
@@ -50,7 +50,7 @@ UPDATE_WORKERS = 16
 FLOWS: list[ModuleType] = [
     registration,
     guide,
-    session,
+    meeting,
     reminders,
     roster,
     newgroup,
@@ -77,6 +77,8 @@ def build_application(
     # PTB logs whole updates (what people typed) unless its records are filtered.
     logredact.install()
     services = Services(settings=settings, db=database)
+    # What the sweep runs, listed in models/schedule.py rather than collected by imports.
+    services.extra["sweep_plan"] = schedule.PLAN
     confirm = ConfirmWhenHandled()
     services.extra["confirm"] = confirm
     builder = (

@@ -90,14 +90,14 @@ async def self_help_checkin(
     month = row.key.split(":")[3].replace("-", "")
     text = tr.render("reminders/selfhelp_checkin.j2", name=group.self_help_name)
     answers = [
-        ("meeting", tr.pgettext("session", "Still meeting")),
-        ("paused", tr.pgettext("session", "Paused")),
-        ("stopped", tr.pgettext("session", "Stopped")),
+        ("meeting", tr.pgettext("meeting", "Still meeting")),
+        ("paused", tr.pgettext("meeting", "Paused")),
+        ("stopped", tr.pgettext("meeting", "Stopped")),
     ]
     buttons = [[Button(label, pack("hc", group.id, month, key))] for key, label in answers]
     return Reply(text, buttons=buttons)
 
 
 def handlers() -> list[BaseHandler]:
-    """Nothing to handle: the buttons lead to the session and guide flows."""
+    """Nothing to handle: the buttons lead to the meeting and guide flows."""
     return []

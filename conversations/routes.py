@@ -21,24 +21,24 @@ CALLBACKS: tuple[tuple[str, str], ...] = (
     ("gt", "guide: a guide's contents"),
     ("gd", "guide: one screen"),
     ("gx", "guide: the week as a file"),
-    # session (the week's meeting)
-    ("so", "session: the week panel"),
-    ("st", "session: held today"),
-    ("sl", "session: held on another day, the dates"),
-    ("sa", "session: held on a chosen date"),
-    ("sn", "session: not held, the reasons"),
-    ("sk", "session: not held, a reason chosen"),
-    ("sx", "session: not held, saved"),
-    ("sv", "session: a record viewed"),
-    ("sc", "session: attendance corrected"),
-    ("at", "session: an absent participant toggled"),
-    ("as", "session: attendance saved"),
-    ("rf", "session: a reflection step"),
-    ("pr", "session: the preparation checklist"),
-    ("pt", "session: a preparation item toggled"),
-    ("hs", "session: the self-help group started"),
-    ("hw", "session: the self-help group's day"),
-    ("hc", "session: a self-help check-in answered"),
+    # meeting (/session: the week's meeting and its record)
+    ("so", "meeting: the week panel"),
+    ("st", "meeting: held today"),
+    ("sl", "meeting: held on another day, the dates"),
+    ("sa", "meeting: held on a chosen date"),
+    ("sn", "meeting: not held, the reasons"),
+    ("sk", "meeting: not held, a reason chosen"),
+    ("sx", "meeting: not held, saved"),
+    ("sv", "meeting: a record viewed"),
+    ("sc", "meeting: attendance corrected"),
+    ("at", "meeting: an absent participant toggled"),
+    ("as", "meeting: attendance saved"),
+    ("rf", "meeting: a reflection step"),
+    ("pr", "meeting: the preparation checklist"),
+    ("pt", "meeting: a preparation item toggled"),
+    ("hs", "meeting: the self-help group started"),
+    ("hw", "meeting: the self-help group's day"),
+    ("hc", "meeting: a self-help check-in answered"),
     # roster
     ("ro", "roster: the list"),
     ("ra", "roster: codes to add"),
@@ -91,6 +91,7 @@ TEXT_STEPS: tuple[tuple[str, str], ...] = (
     ("newgroup.time", "the new group's meeting time"),
     ("roster.add", "participant codes to add"),
     ("roster.rename", "a participant's new code"),
+    # The meeting flow's steps keep the names "session.*" that persisted pending steps carry.
     ("session.date", "the date a meeting was held"),
     ("session.note", "the reflection's note"),
     ("session.selfhelp", "the self-help group's name"),
@@ -101,5 +102,6 @@ TEXT_STEPS: tuple[tuple[str, str], ...] = (
 
 # Steps that carry what was chosen so far while the next answer is a tap, not text.
 TAP_STEPS: tuple[tuple[str, str], ...] = (
+    # Named "session.*" like the meeting flow's text steps, which persisted steps carry.
     ("session.selfhelp_day", "the self-help group's day, after its name"),
 )

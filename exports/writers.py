@@ -22,7 +22,7 @@ from locales import Translator
 from models.reports import (
     AGREEMENT_COLUMNS,
     ATTENDANCE_COLUMNS,
-    SESSION_COLUMNS,
+    MEETING_COLUMNS,
     WEEK_COLUMNS,
     Export,
 )
@@ -52,6 +52,7 @@ COLUMN_NAMES = {
     "follow_up_m1": Np_("export", "After one month"),
     "follow_up_m3": Np_("export", "After three months"),
 }
+# The names of the files and sheets, which people see, still say "sessions".
 SHEETS = {
     "sessions": Np_("export", "Sessions"),
     "attendance": Np_("export", "Attendance"),
@@ -74,7 +75,7 @@ def _header(tr: Translator, column: str) -> str:
 
 def _tables(rows: Export) -> list[tuple[str, Sequence[str], list[tuple[Any, ...]]]]:
     return [
-        ("sessions", SESSION_COLUMNS, rows.sessions),
+        ("sessions", MEETING_COLUMNS, rows.meetings),
         ("attendance", ATTENDANCE_COLUMNS, rows.attendance),
         ("agreements", AGREEMENT_COLUMNS, rows.agreements),
     ]

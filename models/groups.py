@@ -42,7 +42,7 @@ class Group(Base):
     status: Mapped[str] = mapped_column(String(16), default=GroupStatus.PREPARING.value)
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
-    # The week the group does next (1-15); it moves on only when a session is recorded as held.
+    # The week the group does next (1-15); it moves on only when a meeting is recorded as held.
     current_week: Mapped[int] = mapped_column(default=1)
     # Bumped on every roster change, so attendance taps made on an older roster are refused.
     roster_version: Mapped[int] = mapped_column(default=1)

@@ -23,7 +23,7 @@ from models.errors import NotFound
 from models.groups import Group, GroupMember
 from models.outbox import OutboxMessage, OutboxStatus
 from models.roster import Participant
-from models.sweep import Write, any_row, finder
+from models.sweep import Write, any_row
 from models.users import User
 
 DELETABLE_FOR = timedelta(hours=48)
@@ -65,8 +65,7 @@ async def forget_messages(session: AsyncSession, chat_id: int) -> None:
     await session.execute(delete(ChatMessage).where(ChatMessage.chat_id == chat_id))
 
 
-@finder("forget_old_message_ids")
-async def _prune(session: AsyncSession, now: datetime) -> Write | None:
+async def find_old_message_ids(session: AsyncSession, now: datetime) -> Write | None:
     old = ChatMessage.at < now - DELETABLE_FOR
     if not await any_row(session, select(ChatMessage).where(old)):
         return None

@@ -5,6 +5,7 @@ from models import (  # noqa: F401
     areas,
     audit,
     groups,
+    meetings,
     outbox,
     privacy,
     reminders,
@@ -12,7 +13,6 @@ from models import (  # noqa: F401
     retention,
     roster,
     service,
-    sessions,
     users,
 )
 from models.base import Base

@@ -20,15 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.groups import WEEKS, Group, GroupStatus
-from models.outbox import OutboxMessage, Queued
-from models.sessions import (
-    SessionRecord,
+from models.meetings import (
+    MeetingRecord,
     chunks,
     facilitators_by_group,
     last_meeting,
     next_meeting,
 )
-from models.sweep import Write, finder, queue_found
+from models.outbox import OutboxMessage, Queued
+from models.sweep import Write, queue_found
 
 REMIND_BEFORE = timedelta(hours=24)
 NUDGE_AFTER = timedelta(hours=24)
@@ -86,7 +86,6 @@ def _about(group: Group, meeting: datetime) -> dict[str, Any]:
     return {"group_id": group.id, "week": group.current_week, "meeting": meeting.isoformat()}
 
 
-@finder("meeting_reminders")
 async def find_meeting_reminders(session: AsyncSession, now: datetime) -> Write | None:
     """The day before the meeting, at the meeting's time: a reminder with the week's guide."""
     due = []
@@ -109,9 +108,9 @@ async def _recorded(session: AsyncSession, meetings: dict[int, datetime]) -> set
     recorded = set()
     for some in chunks(sorted(meetings)):
         rows = await session.execute(
-            select(SessionRecord.group_id, SessionRecord.held_on, SessionRecord.created_at).where(
-                SessionRecord.group_id.in_(some),
-                (SessionRecord.held_on >= since_day) | (SessionRecord.created_at >= since),
+            select(MeetingRecord.group_id, MeetingRecord.held_on, MeetingRecord.created_at).where(
+                MeetingRecord.group_id.in_(some),
+                (MeetingRecord.held_on >= since_day) | (MeetingRecord.created_at >= since),
             )
         )
         for group_id, held_on, created_at in rows.all():
@@ -123,7 +122,6 @@ async def _recorded(session: AsyncSession, meetings: dict[int, datetime]) -> set
     return recorded
 
 
-@finder("record_nudges")
 async def find_record_nudges(session: AsyncSession, now: datetime) -> Write | None:
     """24 hours after the meeting time with nothing recorded: one nudge."""
     groups, meetings = {}, {}
@@ -142,7 +140,6 @@ async def find_record_nudges(session: AsyncSession, now: datetime) -> Write | No
     )
 
 
-@finder("self_help_checkins")
 async def find_self_help_checkins(session: AsyncSession, now: datetime) -> Write | None:
     """Once a month, from the morning of the 1st: how is the self-help group doing?"""
     groups = await session.scalars(select(Group).where(Group.status == GroupStatus.SELF_HELP.value))

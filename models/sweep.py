@@ -1,4 +1,5 @@
-"""The sweep: one repeating job asks every registered sweeper what is due at the clock's now.
+"""The sweep: one repeating job asks every finder and sweeper of the plan what is due at the
+clock's now (the plan lists them all: models/schedule.py).
 
 Sweepers write outbox rows under unique keys, so running the sweep twice at the same time, or
 after a restart, queues nothing twice; nothing that must survive a restart lives in a scheduler.
@@ -13,7 +14,8 @@ and writes that change other rows re-check their condition inside the write tran
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -35,28 +37,22 @@ Sweeper = Callable[[AsyncSession, datetime], Awaitable[int]]
 Write = Callable[[AsyncSession], Awaitable[int]]
 # Reads what is due at `now`; None when nothing is.
 Finder = Callable[[AsyncSession, datetime], Awaitable[Write | None]]
-_SWEEPERS: dict[str, Sweeper] = {}
-_FINDERS: dict[str, Finder] = {}
 
 
-def sweeper(name: str) -> Callable[[Sweeper], Sweeper]:
-    """Registers a function that queues what is due; it returns how many rows it queued."""
+@dataclass(frozen=True)
+class Plan:
+    """What one sweep runs, by name: finders (see the module doc) and sweepers, which queue what
+    is due in one write transaction and return how many rows they queued or changed."""
 
-    def register(fn: Sweeper) -> Sweeper:
-        _SWEEPERS[name] = fn
-        return fn
+    finders: Mapping[str, Finder]
+    sweepers: Mapping[str, Sweeper] = field(default_factory=dict)
 
-    return register
-
-
-def finder(name: str) -> Callable[[Finder], Finder]:
-    """Registers a function that finds what is due in a read transaction (see the module doc)."""
-
-    def register(fn: Finder) -> Finder:
-        _FINDERS[name] = fn
-        return fn
-
-    return register
+    def __post_init__(self) -> None:
+        if twice := sorted(self.finders.keys() & self.sweepers.keys()):
+            raise ValueError(f"sweep names used twice: {', '.join(twice)}")
+        functions = [*self.finders.values(), *self.sweepers.values()]
+        if len(set(functions)) != len(functions):
+            raise ValueError("a function is listed twice in the sweep plan")
 
 
 async def any_row(session: AsyncSession, query: Select[Any]) -> bool:
@@ -64,8 +60,9 @@ async def any_row(session: AsyncSession, query: Select[Any]) -> bool:
     return bool(await session.scalar(select(exists(query))))
 
 
-@finder("forget_processed_updates")
-async def _forget_processed(session: AsyncSession, now: datetime) -> Write | None:
+async def find_old_updates(session: AsyncSession, now: datetime) -> Write | None:
+    """Handled updates older than a week: Telegram redelivers for at most 24 hours."""
+
     async def forget(session: AsyncSession) -> int:
         return await service.forget_processed(session, older_than=timedelta(days=7))
 
@@ -73,11 +70,11 @@ async def _forget_processed(session: AsyncSession, now: datetime) -> Write | Non
     return forget if await any_row(session, old) else None
 
 
-async def _run(database: Database, name: str, now: datetime) -> int:
-    find = _FINDERS.get(name)
+async def _run(database: Database, plan: Plan, name: str, now: datetime) -> int:
+    find = plan.finders.get(name)
     if find is None:
         async with database.write() as session:
-            return await _SWEEPERS[name](session, now)
+            return await plan.sweepers[name](session, now)
     async with database.read() as session:
         write = await find(session, now)
     if write is None:
@@ -86,13 +83,18 @@ async def _run(database: Database, name: str, now: datetime) -> int:
         return await write(session)
 
 
-async def run_sweep(database: Database) -> dict[str, int]:
-    """Runs every sweeper in its own transaction; one failing does not stop the others."""
+async def run_sweep(database: Database, plan: Plan | None = None) -> dict[str, int]:
+    """Runs every finder and sweeper of the plan (the application's, by default), each in its
+    own transaction; one failing does not stop the others."""
+    if plan is None:
+        from models.schedule import PLAN  # the plan imports every domain, which import this
+
+        plan = PLAN
     now = clock.now()
     results: dict[str, int] = {}
-    for name in sorted(_SWEEPERS.keys() | _FINDERS.keys()):
+    for name in sorted(plan.finders.keys() | plan.sweepers.keys()):
         try:
-            results[name] = await _run(database, name, now)
+            results[name] = await _run(database, plan, name, now)
         except Exception:
             log.exception("sweeper %s failed", name)
             results[name] = -1

@@ -4,7 +4,7 @@ started however the bot answers (or does not).
 A `Person` acts the way someone with a phone does: they look at the bot's most recent message,
 tap the button that moves them on or type what is asked, and when nothing comes back they do it
 again; a button answered "no longer valid" is not tapped again. A flow is a goal ("record this
-week's session") written as rules from the screen to the next action, so the same rules drive
+week's meeting") written as rules from the screen to the next action, so the same rules drive
 a run without faults, and a run interrupted at any point and taken up again after a restart.
 """
 

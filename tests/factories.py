@@ -63,8 +63,8 @@ async def agreement(
     """An agreement saved the way the flow saves it (alerts queued); the codes must be on the
     group's active roster."""
     from models import agreements
+    from models.meetings import local_today
     from models.roster import active_participants
-    from models.sessions import local_today
 
     draft = await agreements.start_draft(
         session, user=reporter, group=group, kind=agreements.Kind(kind)

@@ -75,7 +75,7 @@ EVERYONES = {
 
 
 def s(msgid: str) -> str:
-    return tr("session", msgid)
+    return tr("meeting", msgid)
 
 
 def ag(msgid: str) -> str:
@@ -90,7 +90,7 @@ def ro(msgid: str) -> str:
     return tr("roster", msgid)
 
 
-async def walk_the_session(world: World) -> None:
+async def walk_the_meeting(world: World) -> None:
     await world.say("facA", "/session")
     await world.press("facA", "Kwzq Amahoro")
     await world.press("facA", s("Preparation checklist"))
@@ -214,7 +214,7 @@ async def walk_a_month_later(world: World) -> None:
 
 async def harvest(world: World) -> dict[str, str]:
     """Every flow walked by its legitimate user; callback data -> who was shown it."""
-    await walk_the_session(world)
+    await walk_the_meeting(world)
     await walk_the_roster(world)
     await walk_the_agreement(world)
     (agreement_id,) = await victim_agreements(world.db, world.group_ids("A", "C"))

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from conversations.coordinator import report as coordinator_report
 from exports import writers as exports
 from locales import translator
-from models import roster, sessions
+from models import meetings, roster
 from models.agreements import Agreement, AgreementEvent, Status
 from models.audit import AuditEntry
 from models.clock import clock
@@ -250,14 +250,14 @@ async def test_another_area_cannot_see_or_act_even_with_forged_buttons(
     assert views == 0
 
 
-async def make_sessions(db: Database, group: Group) -> None:
+async def make_meetings(db: Database, group: Group) -> None:
     async with db.write() as s:
         stored = await s.get(Group, group.id)
         assert stored is not None
         codes = {p.code: p.id for p in await active_participants(s, group.id)}
         for day, absent in ((date(2026, 11, 4), {"A1"}), (date(2026, 11, 11), {"A1", "A2"})):
-            record = await sessions.record_held(s, group=stored, held_on=day, actor_id=None)
-            await sessions.save_attendance(
+            record = await meetings.record_held(s, group=stored, held_on=day, actor_id=None)
+            await meetings.save_attendance(
                 s,
                 group=stored,
                 record=record,
@@ -273,7 +273,7 @@ async def test_pending_groups_report_chart_and_exports(
 ) -> None:
     clock.set(WEDNESDAY)
     group = await make_group(db)
-    await make_sessions(db, group)
+    await make_meetings(db, group)
     await register(tg, db, 980, Role.FACILITATOR, "fr", group_id=group.id)
     person = await register(tg, db, 981, Role.COORDINATOR, "fr")
     number = await new_agreement(db, group, 980)
@@ -318,7 +318,7 @@ async def test_pending_groups_report_chart_and_exports(
         stored = await s.get(Agreement, number)
     assert stored is not None
     assert [(r[0], r[2], r[3], r[4].date(), r[7], r[8]) for r in sheets[0]] == [
-        (r[0], r[2], r[3], r[4], r[7], r[8]) for r in rows.sessions
+        (r[0], r[2], r[3], r[4], r[7], r[8]) for r in rows.meetings
     ]
     assert [tuple(r) for r in sheets[1]] == rows.attendance
     marks = {r[2]: r[3:5] + r[-2:] for r in sheets[1]}  # weeks 1 and 2, present, absent
@@ -356,7 +356,7 @@ async def test_a_big_export_answers_the_tap_at_once_and_the_file_follows(
 ) -> None:
     clock.set(WEDNESDAY)
     group = await make_group(db)
-    await make_sessions(db, group)
+    await make_meetings(db, group)
     person = await register(tg, db, 982, Role.COORDINATOR, "fr")
     monkeypatch.setattr(coordinator_report, "QUICK_EXPORT_GROUPS", 0)
     await person.send("/report")
@@ -411,7 +411,7 @@ async def test_the_weekly_digest_arrives_on_monday_morning_as_text(
 ) -> None:
     clock.set(WEDNESDAY)
     group = await make_group(db)
-    await make_sessions(db, group)
+    await make_meetings(db, group)
     person = await register(tg, db, 990, Role.COORDINATOR, "fr")
     # Monday 30 November, 07:00 in Bujumbura.
     clock.set(datetime(2026, 11, 30, 5, 0, tzinfo=UTC))

@@ -63,7 +63,7 @@ async def test_reflection_notes_are_not_in_the_database_in_clear(db: Database) -
 
     from sqlalchemy.engine import make_url
 
-    from models import roster, sessions
+    from models import meetings, roster
     from models.clock import clock
     from models.groups import Group
     from tests import factories
@@ -75,13 +75,13 @@ async def test_reflection_notes_are_not_in_the_database_in_clear(db: Database) -
         await roster.add_codes(s, group=group, text="A1", actor_id=None)
         stored = await s.get(Group, group.id)
         assert stored is not None
-        record = await sessions.record_held(
+        record = await meetings.record_held(
             s, group=stored, held_on=date(2026, 11, 25), actor_id=None
         )
-        await sessions.save_reflection(
+        await meetings.save_reflection(
             s,
             record=record,
-            draft=sessions.ReflectionDraft(phase="safety"),
+            draft=meetings.ReflectionDraft(phase="safety"),
             note=marker,
             version=None,
             actor_id=None,

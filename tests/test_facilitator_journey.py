@@ -16,8 +16,8 @@ from locales import translator
 from models.clock import clock
 from models.db import Database
 from models.groups import Group, GroupStatus
+from models.meetings import Attendance, MeetingRecord, RecordHistory, Reflection
 from models.outbox import OutboxMessage
-from models.sessions import Attendance, RecordHistory, Reflection, SessionRecord
 from models.sweep import run_sweep
 from models.users import Role
 from tests.e2e import flush_outbox, join, register
@@ -32,7 +32,7 @@ def at_local(day: date, hour: int) -> datetime:
 
 
 def s(lang: str, msgid: str) -> str:
-    return translator(lang).pgettext("session", msgid)
+    return translator(lang).pgettext("meeting", msgid)
 
 
 async def reminded(person: Any, lang: str) -> Any:
@@ -180,9 +180,9 @@ async def test_a_group_from_creation_to_self_help(
         )
         records = list(
             await session.scalars(
-                select(SessionRecord)
-                .where(SessionRecord.group_id == group.id)
-                .order_by(SessionRecord.id)
+                select(MeetingRecord)
+                .where(MeetingRecord.group_id == group.id)
+                .order_by(MeetingRecord.id)
             )
         )
         held = {r.week: r.held_on for r in records if r.status == "held"}
@@ -195,14 +195,14 @@ async def test_a_group_from_creation_to_self_help(
                 count = await session.scalar(
                     select(func.count())
                     .select_from(Attendance)
-                    .where(Attendance.session_id == record.id)
+                    .where(Attendance.meeting_id == record.id)
                 )
                 assert count == 12
         week8 = next(r for r in records if r.week == 8 and r.status == "held")
         absent8 = await session.scalar(
             select(func.count())
             .select_from(Attendance)
-            .where(Attendance.session_id == week8.id, Attendance.present.is_(False))
+            .where(Attendance.meeting_id == week8.id, Attendance.present.is_(False))
         )
         assert absent8 == 1
         assert (

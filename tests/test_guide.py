@@ -1,4 +1,4 @@
-"""Reading the session guides end to end: /guide, /week N, /topics, paging, links, downloads.
+"""Reading the meeting guides end to end: /guide, /week N, /topics, paging, links, downloads.
 
 Interface strings are read through the translator, so these tests hold before and after the
 catalogs carry the guide's translations; guide text is compared with content/guides itself.

@@ -32,9 +32,9 @@ from models.agreements import SUMMARY_MAX
 from models.audit import AuditEntry
 from models.db import Database
 from models.groups import Group, GroupMember
+from models.meetings import Attendance, MeetingRecord
 from models.outbox import OutboxMessage, OutboxStatus
 from models.roster import Participant
-from models.sessions import Attendance, SessionRecord
 from models.settings import Settings
 from models.users import Invite, Role, User
 from tests import factories
@@ -157,9 +157,9 @@ REFLECTION = [
         translator(LANG).pgettext("guide", "Trust"),
     ),
     ("How was the group's climate? 1 = very tense, 5 = warm and open.", "4"),
-    ("Which problem areas were discussed? Tap all that apply, then Next.", t("session", "Next")),
+    ("Which problem areas were discussed? Tap all that apply, then Next.", t("meeting", "Next")),
     ("How many follow-ups did members agree (things to do and report back next week)?", "2"),
-    ("Was anyone referred to a service? Only the type is recorded.", t("session", "No referral")),
+    ("Was anyone referred to a service? Only the type is recorded.", t("meeting", "No referral")),
 ]
 SUMMARY_PROMPT = (
     "In a few words, what did each side commit to? Send it as one message of at most "
@@ -172,7 +172,7 @@ WITNESSES = "Who witnessed it? Tap their roles, never names. Officials are not w
 
 
 def plain(html: str) -> str:
-    return re.sub(r"<[^>]+>", "", t("session", html))
+    return re.sub(r"<[^>]+>", "", t("meeting", html))
 
 
 def today() -> date:
@@ -217,10 +217,10 @@ async def no_typed_text_left(person: Person, text: str) -> None:
 
 
 @dataclass
-class Session(Flow):
+class MeetingFlow(Flow):
     """/session after the meeting: held today, everyone present, the reflection with a note."""
 
-    name: ClassVar[str] = "session"
+    name: ClassVar[str] = "meeting"
     group_id: int = 0
     NOTE: ClassVar[str] = "Calm; the group chose the next topic itself. kp-note"
 
@@ -235,31 +235,31 @@ class Session(Flow):
         if latest is None:
             return Send("/session")
         text, labels = latest.plain, latest.labels
-        week_1 = t("session", "Week {week}: held on {date}").split("{date}")[0].format(week=1)
+        week_1 = t("meeting", "Week {week}: held on {date}").split("{date}")[0].format(week=1)
         if plain(NOTE_PROMPT) in text:
             return Send(self.NOTE)
-        if t("session", "Week {week} recorded").format(week=1) in text:
-            if t("session", "Attendance: not saved yet") in text:
-                return Tap(latest, t("session", "Correct attendance"))
-            if t("session", "Reflection: not saved yet") in text:
-                return Tap(latest, t("session", "Add the reflection"))
+        if t("meeting", "Week {week} recorded").format(week=1) in text:
+            if t("meeting", "Attendance: not saved yet") in text:
+                return Tap(latest, t("meeting", "Correct attendance"))
+            if t("meeting", "Reflection: not saved yet") in text:
+                return Tap(latest, t("meeting", "Add the reflection"))
             return None
-        if t("session", "All present: save") in labels:
-            return Tap(latest, t("session", "All present: save"))
+        if t("meeting", "All present: save") in labels:
+            return Tap(latest, t("meeting", "All present: save"))
         for question, answer in REFLECTION:
-            if t("session", question) in text:
+            if t("meeting", question) in text:
                 return Tap(latest, answer)
-        if t("session", "Add a short note") in labels:
-            return Tap(latest, t("session", "Add a short note"))
+        if t("meeting", "Add a short note") in labels:
+            return Tap(latest, t("meeting", "Add a short note"))
         if any(label.startswith(week_1) for label in labels):
             return Tap(latest, week_1)
-        if t("session", "Held today") in labels:
-            return Tap(latest, t("session", "Held today"))
+        if t("meeting", "Held today") in labels:
+            return Tap(latest, t("meeting", "Held today"))
         return Send("/session")
 
     async def check(self, killed: Killed | None) -> str:
         async with self.db.read() as s:
-            records = list(await s.scalars(select(SessionRecord)))
+            records = list(await s.scalars(select(MeetingRecord)))
             assert [(r.week, r.status, r.held_on) for r in records] == [(1, "held", today())]
             rows = list(await s.scalars(select(Attendance)))
             assert len(rows) == 5 and all(r.present for r in rows)
@@ -403,10 +403,10 @@ class GuidePaging(Flow):
 
 
 # Records a read-only flow must leave alone (bookkeeping such as message ids is not counted).
-STORED = (User, AuditEntry, SessionRecord, Participant, OutboxMessage)
+STORED = (User, AuditEntry, MeetingRecord, Participant, OutboxMessage)
 
 FLOWS: dict[str, type[Flow]] = {
-    flow.name: flow for flow in (Registration, Session, RosterAdd, AgreementFlow, GuidePaging)
+    flow.name: flow for flow in (Registration, MeetingFlow, RosterAdd, AgreementFlow, GuidePaging)
 }
 # The Bot API calls each flow makes, from its first message until everything is sent, one
 # letter a call (test_each_flow_makes_the_calls_counted keeps this true).
@@ -421,7 +421,7 @@ METHODS = {
 TAP = "QEG"  # a tap: its pop-up answer, the screen edited, the poll that confirms the tap
 CALLS = {
     "registration": "SG" + "C" + TAP,
-    "session": "SG" + TAP * 8 + "SGD",
+    "meeting": "SG" + TAP * 8 + "SGD",
     "roster": "SG" + TAP + "SG",
     "agreement": "SG" + TAP * 8 + "SGD" + TAP + "SS",
     "guide": "SG" + TAP * 3,

@@ -188,7 +188,7 @@ async def test_six_hours_without_telegram_lose_nothing(
     answered = {
         "/help": lambda m: help_text in m.plain,
         "/roster": lambda m: "3/15" in m.plain,
-        "/session": lambda m: t("session", "Held today") in m.labels,
+        "/session": lambda m: t("meeting", "Held today") in m.labels,
     }
 
     async def all_answered() -> bool:

@@ -25,7 +25,7 @@ from models.db import Database
 from models.settings import Settings
 from tests.e2e import eventually
 from tests.test_agreements_flow import SUMMARY, a, c, people, record_agreement, step
-from tests.test_session import p
+from tests.test_meeting import p
 
 NOTE = "Le groupe a parlé du champ du bas; marker-7310"
 # Distinctive pieces of what was typed: a Fernet token never holds them.

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from locales import translator
-from models import privacy, roster, sessions
+from models import meetings, privacy, roster
 from models.clock import clock
 from models.db import Database
 from models.groups import Group
+from models.meetings import Attendance
 from models.roster import Participant
-from models.sessions import Attendance
 from models.users import Role
 from tests import factories
 from tests.e2e import eventually, register
@@ -78,10 +78,10 @@ async def test_forgetting_a_code_keeps_the_figures(db: Database) -> None:
         stored = await s.get(Group, group.id)
         assert stored is not None
         members = await roster.active_participants(s, group.id)
-        record = await sessions.record_held(
+        record = await meetings.record_held(
             s, group=stored, held_on=date(2026, 11, 25), actor_id=None
         )
-        await sessions.save_attendance(
+        await meetings.save_attendance(
             s,
             group=stored,
             record=record,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from locales import translator
-from models import crypto, roster, sessions
+from models import crypto, meetings, roster
 from models.clock import clock
 from models.db import Database
 from models.groups import Group
@@ -94,14 +94,14 @@ async def test_nudge_24_hours_after_an_unrecorded_meeting_only(
     nudge = await person.wait_for(lambda m: r("fr", "A short reminder") in m.plain)
     await person.tap(nudge, r("fr", "Record it now"))
     panel = await person.next_message()
-    assert translator("fr").pgettext("session", "Held today") in panel.labels
+    assert translator("fr").pgettext("meeting", "Held today") in panel.labels
 
     # The next week's meeting is recorded in time: no nudge for it.
     clock.set(MEETING + timedelta(days=7, hours=3))
     async with db.write() as s:
         stored = await s.get(Group, group.id)
         assert stored is not None
-        await sessions.record_held(s, group=stored, held_on=date(2026, 12, 2), actor_id=None)
+        await meetings.record_held(s, group=stored, held_on=date(2026, 12, 2), actor_id=None)
     clock.set(MEETING + timedelta(days=8))
     await run_sweep(db)
     assert await queued(db, "record_nudge") == 1
@@ -127,8 +127,8 @@ async def test_absent_twice_in_a_row_asks_for_a_visit(
         members = await roster.active_participants(s, group.id)
         a5 = next(m for m in members if m.code == "A5")
         for day in (date(2026, 11, 25), date(2026, 12, 2)):
-            record = await sessions.record_held(s, group=stored, held_on=day, actor_id=None)
-            await sessions.save_attendance(
+            record = await meetings.record_held(s, group=stored, held_on=day, actor_id=None)
+            await meetings.save_attendance(
                 s,
                 group=stored,
                 record=record,
@@ -150,7 +150,7 @@ async def test_self_help_check_in_monthly(tg: TelegramTestServer, bot: Any, db: 
         stored = await s.get(Group, group.id)
         assert stored is not None
         stored.current_week = 16
-        await sessions.start_self_help(
+        await meetings.start_self_help(
             s, group=stored, name="Twese hamwe", weekday=5, actor_id=None
         )
     await run_sweep(db)
@@ -165,10 +165,10 @@ async def test_self_help_check_in_monthly(tg: TelegramTestServer, bot: Any, db: 
     assert await queued(db, "selfhelp_checkin") == 1
     await send_outbox(bot)
     question = await person.wait_for(lambda m: "Twese hamwe" in m.plain)
-    await person.tap(question, translator("fr").pgettext("session", "Still meeting"))
+    await person.tap(question, translator("fr").pgettext("meeting", "Still meeting"))
     await person.next_message()
     async with db.read() as s:
-        answer = await s.scalar(select(sessions.SelfHelpCheckin))
+        answer = await s.scalar(select(meetings.SelfHelpCheckin))
         assert answer is not None and (answer.month, answer.answer) == ("2026-12", "meeting")
 
 

@@ -12,15 +12,16 @@ from sqlalchemy import select
 
 from exports import writers as exports
 from locales import translator
-from models import roster, sessions
+from models import meetings, roster
 from models.clock import clock
 from models.db import Database
 from models.groups import WEEKS
+from models.meetings import MeetingStatus, Reason
 from models.outbox import OutboxMessage
 from models.reports import (
     AGREEMENT_COLUMNS,
     ATTENDANCE_COLUMNS,
-    SESSION_COLUMNS,
+    MEETING_COLUMNS,
     Export,
     export_rows,
     group_summaries,
@@ -28,7 +29,6 @@ from models.reports import (
 )
 from models.roster import active_participants
 from models.scope import Scope
-from models.sessions import Reason, SessionStatus
 from models.sweep import run_sweep
 from models.users import Role, User
 from tests import factories
@@ -53,8 +53,8 @@ async def build(db: Database) -> dict[str, int]:
         await roster.add_codes(s, group=amahoro, text="A1, A2, A3, A4, A5", actor_id=None)
         codes = {p.code: p.id for p in await active_participants(s, amahoro.id)}
         for day, absent in ABSENT.items():
-            record = await sessions.record_held(s, group=amahoro, held_on=day, actor_id=None)
-            await sessions.save_attendance(
+            record = await meetings.record_held(s, group=amahoro, held_on=day, actor_id=None)
+            await meetings.save_attendance(
                 s,
                 group=amahoro,
                 record=record,
@@ -63,10 +63,10 @@ async def build(db: Database) -> dict[str, int]:
                 roster_version=amahoro.roster_version,
                 actor_id=None,
             )
-        await sessions.record_not_held(
+        await meetings.record_not_held(
             s,
             group=amahoro,
-            status=SessionStatus.CANCELLED,
+            status=MeetingStatus.CANCELLED,
             reason=Reason.WEATHER,
             on=date(2026, 11, 25),
             actor_id=None,
@@ -102,7 +102,7 @@ async def test_summaries_and_flags_within_the_scope(db: Database) -> None:
     assert [g.name for g in summaries] == ["Amahoro", "Ubumwe"]
     amahoro, ubumwe = summaries
     assert amahoro.week == 4 and amahoro.held == 3
-    assert amahoro.last_session == date(2026, 11, 18)
+    assert amahoro.last_held_on == date(2026, 11, 18)
     assert amahoro.attendance is not None and round(amahoro.attendance, 3) == round(10 / 15, 3)
     assert amahoro.recent_attendance == amahoro.attendance
     assert amahoro.open_agreements == 1
@@ -131,8 +131,8 @@ async def test_exports_match_the_database_and_hold_no_free_text(db: Database) ->
     async with db.read() as s:
         rows = await export_rows(s, await scope_for(s, 41))
         nothing = await export_rows(s, await scope_for(s, 44))
-    assert nothing.sessions == nothing.attendance == nothing.agreements == []
-    assert [(r[2], r[3], r[4], r[7], r[8]) for r in rows.sessions] == [
+    assert nothing.meetings == nothing.attendance == nothing.agreements == []
+    assert [(r[2], r[3], r[4], r[7], r[8]) for r in rows.meetings] == [
         (1, "held", date(2026, 11, 4), 3, 2),
         (2, "held", date(2026, 11, 11), 4, 1),
         (3, "held", date(2026, 11, 18), 3, 2),
@@ -158,8 +158,8 @@ async def test_exports_match_the_database_and_hold_no_free_text(db: Database) ->
         tr.pgettext("export", n) for n in ("Sessions", "Attendance", "Agreements")
     ]
     sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
-    assert list(sheets[0][0]) == exports.headers(tr, SESSION_COLUMNS)
-    assert [r[4].date() for r in sheets[0][1:]] == [r[4] for r in rows.sessions]
+    assert list(sheets[0][0]) == exports.headers(tr, MEETING_COLUMNS)
+    assert [r[4].date() for r in sheets[0][1:]] == [r[4] for r in rows.meetings]
     assert [tuple(r) for r in sheets[1][1:]] == rows.attendance
     assert sheets[1][0][3] == tr.pgettext("export", "Week {number}").format(number=1)
     assert sheets[2][1][0] == ids["agreement"] and len(sheets[2][0]) == len(AGREEMENT_COLUMNS)
@@ -173,11 +173,11 @@ async def test_exports_match_the_database_and_hold_no_free_text(db: Database) ->
 
 def test_text_in_the_workbook_stays_text() -> None:
     """A group name or reference that looks like a formula or a link is written as text."""
-    session = (1, '=HYPERLINK("http://x")', 1, "held", date(2026, 11, 4), "", 1, 1, 0)
-    rows = Export([session], [], [])
+    meeting = (1, '=HYPERLINK("http://x")', 1, "held", date(2026, 11, 4), "", 1, 1, 0)
+    rows = Export([meeting], [], [])
     book = load_workbook(io.BytesIO(exports.workbook(translator("rn"), rows)))
     cell = book.worksheets[0]["B2"]
-    assert cell.value == session[1] and cell.data_type == "s"
+    assert cell.value == meeting[1] and cell.data_type == "s"
 
 
 def test_the_chart_is_a_small_png() -> None:

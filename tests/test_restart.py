@@ -89,8 +89,8 @@ async def test_a_pending_text_step_survives_a_kill(
     """The bot was waiting for a typed date; killed and restarted, it still is."""
     from datetime import date, time
 
+    from models.meetings import MeetingRecord
     from models.service import load_user_data
-    from models.sessions import SessionRecord
     from tests import factories
 
     async with db.write() as s:
@@ -103,7 +103,7 @@ async def test_a_pending_text_step_survives_a_kill(
     await person.next_message(timeout=15)
     await person.send("/session")
     panel = await person.next_message(timeout=15)
-    await person.tap(panel, translator("fr").pgettext("session", "Held on another day"))
+    await person.tap(panel, translator("fr").pgettext("meeting", "Held on another day"))
     await person.next_message(timeout=15)
 
     async def flushed() -> bool:
@@ -122,5 +122,5 @@ async def test_a_pending_text_step_survives_a_kill(
     await person.send("18/11/2026")
     await person.next_message(timeout=15)
     async with db.read() as s:
-        record = await s.scalar(select(SessionRecord))
+        record = await s.scalar(select(MeetingRecord))
         assert record is not None and record.held_on == date(2026, 11, 18)

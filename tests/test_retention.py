@@ -4,11 +4,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from models import retention, roster, sessions
+from models import meetings, retention, roster
 from models.clock import clock
 from models.db import Database
 from models.groups import Group
-from models.sessions import Reflection, ReflectionDraft
+from models.meetings import Reflection, ReflectionDraft
 from models.sweep import run_sweep
 from tests import factories
 
@@ -21,10 +21,10 @@ async def test_old_notes_are_erased_and_figures_kept(db: Database) -> None:
         await roster.add_codes(s, group=group, text="A1,A2,A3", actor_id=None)
         stored = await s.get(Group, group.id)
         assert stored is not None
-        record = await sessions.record_held(
+        record = await meetings.record_held(
             s, group=stored, held_on=date(2026, 11, 25), actor_id=None
         )
-        await sessions.save_reflection(
+        await meetings.save_reflection(
             s,
             record=record,
             draft=ReflectionDraft(phase="safety", climate=3),

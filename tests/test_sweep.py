@@ -3,6 +3,9 @@ write transaction for what it only had to look at, so it does not hold up people
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
@@ -11,11 +14,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import reminders
+import models
+from models import reminders, schedule
 from models.clock import clock
 from models.db import Database
 from models.outbox import OutboxMessage
-from models.sweep import run_sweep
+from models.sweep import Plan, find_old_updates, run_sweep
 from models.users import Role
 from tests import factories
 
@@ -78,3 +82,27 @@ async def test_found_messages_queued_meanwhile_are_not_queued_twice(db: Database
     async with db.write() as s:
         assert await write(s) == 0
     assert await outbox_rows(db) == 4
+
+
+def test_every_finder_and_eraser_of_the_domain_is_in_the_plan() -> None:
+    """A finder or eraser left out of models/schedule.py would never run: none is."""
+    listed = {*schedule.PLAN.finders.values(), *schedule.ERASERS}
+    found = set()
+    for info in pkgutil.walk_packages(models.__path__, "models."):
+        module = importlib.import_module(info.name)
+        for _, fn in inspect.getmembers(module, inspect.iscoroutinefunction):
+            # A finder takes (session, now) and returns the write to make, if any; an eraser
+            # takes (session, before).
+            signature = inspect.signature(fn)
+            params = list(signature.parameters)
+            finds = params == ["session", "now"] and "Write" in str(signature.return_annotation)
+            if fn.__module__ == info.name and (finds or params == ["session", "before"]):
+                found.add(fn)
+    missing = sorted(f"{fn.__module__}.{fn.__name__}" for fn in found - listed)
+    assert missing == [], "finders or erasers not in the sweep's plan (models/schedule.py)"
+    assert len(found) >= 10
+
+
+def test_a_plan_refuses_a_function_listed_twice() -> None:
+    with pytest.raises(ValueError, match="listed twice"):
+        Plan(finders={"a": find_old_updates, "b": find_old_updates})

@@ -17,7 +17,7 @@ from models.agreements import AgreementDraft
 from models.clock import clock
 from models.errors import InvalidInput, NotFound
 from models.groups import Group
-from models.sessions import last_meeting, local_today
+from models.meetings import last_meeting, local_today
 
 DATE_TYPED = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
 

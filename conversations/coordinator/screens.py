@@ -218,7 +218,7 @@ def groups(tr: Translator, summaries: list[GroupSummary]) -> Reply:
             "coordinator/group.j2",
             group=s,
             weeks=WEEKS,
-            last_session=tr.date(s.last_session) if s.last_session else "-",
+            last_held_on=tr.date(s.last_held_on) if s.last_held_on else "-",
             attendance=percent(s.attendance),
             recent=percent(s.recent_attendance),
         )

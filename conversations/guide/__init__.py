@@ -1,4 +1,4 @@
-"""Reading the session guides: /guide, /week N, /topics, and the buttons that page through them.
+"""Reading the meeting guides: /guide, /week N, /topics, and the buttons that page through them.
 
 Every view is one message edited in place; only "Download this week" sends a new message (the
 guide as one HTML file). Buttons carry a guide id and a screen index, never state, and are checked

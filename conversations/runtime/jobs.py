@@ -46,7 +46,7 @@ async def sweep(context: BotContext) -> None:
     if worker.running and swept_at is not None and now - swept_at < SWEEP_DELAY_AT_MOST:
         return
     services.extra["swept_at"] = now
-    await run_sweep(services.db)
+    await run_sweep(services.db, services.extra["sweep_plan"])
     await send_outbox(context)
 
 

@@ -13,8 +13,8 @@ from locales import Translator
 from models.agreements import MIN_PARTIES, REFERENCE_MAX, SUMMARY_MAX
 from models.errors import DomainError
 from models.groups import WEEKS
+from models.meetings import CORRECTION_DAYS, FOLLOW_UP_MAX, LATE_ENTRY_DAYS, NOTE_MAX
 from models.roster import CODE_MAX
-from models.sessions import CORRECTION_DAYS, FOLLOW_UP_MAX, LATE_ENTRY_DAYS, NOTE_MAX
 
 
 def domain_error_text(tr: Translator, error: DomainError) -> str:
@@ -155,7 +155,7 @@ def _roster(tr: Translator) -> dict[str, str]:
 def _meetings(tr: Translator) -> dict[str, str]:
     """Recording the weekly meetings, and the self-help group that follows them."""
     return {
-        "session": tr.pgettext(
+        "meeting": tr.pgettext(
             "error",
             "This meeting record no longer exists or is not yours to see. Send /session to see "
             "this week.",

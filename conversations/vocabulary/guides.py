@@ -1,4 +1,4 @@
-"""Translated names of the method's phases, as the guides and the session records use them."""
+"""Translated names of the method's phases, as the guides and the meeting records use them."""
 
 from __future__ import annotations
 

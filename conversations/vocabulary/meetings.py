@@ -28,37 +28,37 @@ __all__ = [
 ]
 
 NOT_HELD_REASONS = {
-    "weather": Np_("session", "Weather"),
-    "bereavement": Np_("session", "Funeral or illness"),
-    "security": Np_("session", "Security"),
-    "facilitator": Np_("session", "A facilitator could not come"),
-    "other": Np_("session", "Other reason"),
+    "weather": Np_("meeting", "Weather"),
+    "bereavement": Np_("meeting", "Funeral or illness"),
+    "security": Np_("meeting", "Security"),
+    "facilitator": Np_("meeting", "A facilitator could not come"),
+    "other": Np_("meeting", "Other reason"),
 }
 TOPIC_NAMES = {
-    "daily": Np_("session", "Daily worries"),
-    "returnees": Np_("session", "Returnees and residents"),
-    "land": Np_("session", "Land and other disputes"),
-    "violence": Np_("session", "Violence in families"),
-    "upbringing": Np_("session", "Upbringing and education"),
-    "women": Np_("session", "Women's rights"),
-    "beliefs": Np_("session", "Beliefs, witchcraft"),
+    "daily": Np_("meeting", "Daily worries"),
+    "returnees": Np_("meeting", "Returnees and residents"),
+    "land": Np_("meeting", "Land and other disputes"),
+    "violence": Np_("meeting", "Violence in families"),
+    "upbringing": Np_("meeting", "Upbringing and education"),
+    "women": Np_("meeting", "Women's rights"),
+    "beliefs": Np_("meeting", "Beliefs, witchcraft"),
 }
 REFERRAL_NAMES = {
-    "health": Np_("session", "Health"),
-    "psychosocial": Np_("session", "Psychosocial"),
-    "legal": Np_("session", "Legal"),
-    "protection": Np_("session", "Protection"),
+    "health": Np_("meeting", "Health"),
+    "psychosocial": Np_("meeting", "Psychosocial"),
+    "legal": Np_("meeting", "Legal"),
+    "protection": Np_("meeting", "Protection"),
 }
 PREPARATION_ITEMS = {
-    "context": Np_("session", "Context analysis"),
-    "mapping": Np_("session", "Community mapping"),
-    "consent": Np_("session", "Consent of participants"),
-    "referral": Np_("session", "Referral services known"),
+    "context": Np_("meeting", "Context analysis"),
+    "mapping": Np_("meeting", "Community mapping"),
+    "consent": Np_("meeting", "Consent of participants"),
+    "referral": Np_("meeting", "Referral services known"),
 }
 CHECKIN_ANSWERS = {
-    "meeting": Np_("session", "Still meeting"),
-    "paused": Np_("session", "Paused"),
-    "stopped": Np_("session", "Stopped"),
+    "meeting": Np_("meeting", "Still meeting"),
+    "paused": Np_("meeting", "Paused"),
+    "stopped": Np_("meeting", "Stopped"),
 }
 
 

@@ -14,8 +14,8 @@ from models.agreements.tables import Agreement
 from models.areas import Area
 from models.audit import audit
 from models.groups import Group
+from models.meetings import facilitator_ids, local_today
 from models.outbox import OutboxKind, OutboxMessage
-from models.sessions import facilitator_ids, local_today
 from models.users import Role, User
 
 

@@ -18,8 +18,8 @@ from models.agreements.tables import OUTSIDE_ROLES, WITNESS_ROLES, AgreementDraf
 from models.clock import clock
 from models.errors import Conflict, DomainError, InvalidInput, NotFound
 from models.groups import Group
+from models.meetings import local_today
 from models.roster import Participant, active_participants
-from models.sessions import local_today
 from models.users import User
 
 SUMMARY_MAX = 500

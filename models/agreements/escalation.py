@@ -14,7 +14,7 @@ from models.agreements.events import add_event
 from models.agreements.tables import Agreement, Status
 from models.groups import Group
 from models.outbox import OutboxKind
-from models.sweep import Write, any_row, finder
+from models.sweep import Write, any_row
 
 REMIND_AFTER = timedelta(hours=48)
 ESCALATE_AFTER = timedelta(hours=96)
@@ -28,7 +28,6 @@ def _unreminded(now: datetime) -> Select[Agreement]:
     )
 
 
-@finder("agreement_reminders")
 async def find_reminders(session: AsyncSession, now: datetime) -> Write | None:
     """Unacknowledged after 48 hours: a reminder to the coordinators; after 96 hours: admins."""
     if not await any_row(session, _unreminded(now)):

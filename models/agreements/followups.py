@@ -18,10 +18,10 @@ from models.audit import audit
 from models.clock import clock
 from models.errors import InvalidInput, NotFound
 from models.groups import Group
+from models.meetings import facilitator_ids
 from models.outbox import OutboxKind
 from models.scope import Scope
-from models.sessions import facilitator_ids
-from models.sweep import Write, finder
+from models.sweep import Write
 from models.users import User
 
 # Follow-ups are asked in the morning, in the group's time zone.
@@ -140,7 +140,6 @@ async def _due_follow_ups(
     return out
 
 
-@finder("agreement_follow_ups")
 async def find_follow_ups(session: AsyncSession, now: datetime) -> Write | None:
     """One and three months after the date reached: ask the facilitators if it holds."""
     if not await _due_follow_ups(session, now):

@@ -11,11 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.agreements.drafts import DRAFT_HOURS
 from models.agreements.events import add_event
 from models.agreements.tables import Agreement, AgreementDraft
-from models.retention import eraser
-from models.sweep import Write, any_row, finder
+from models.sweep import Write, any_row
 
 
-@finder("agreement_drafts")
 async def find_old_drafts(session: AsyncSession, now: datetime) -> Write | None:
     """Unfinished drafts hold a summary: they do not outlive two days."""
     old = AgreementDraft.created_at < now - timedelta(hours=DRAFT_HOURS)
@@ -29,7 +27,6 @@ async def find_old_drafts(session: AsyncSession, now: datetime) -> Write | None:
     return forget
 
 
-@eraser
 async def erase_summaries(session: AsyncSession, before: datetime) -> int:
     """Retention: the summaries of agreements reported before `before` are erased."""
     rows = await session.scalars(

@@ -5,7 +5,7 @@
     digest    the Monday digest: the sweep that queues it, the figures it shows
     rows      reading many rows a partition at a time
 
-Importing the package registers the digest's sweep finder.
+The digest's finder is in the sweep's plan (models/schedule.py).
 """
 
 from models.reports.digest import (
@@ -18,7 +18,7 @@ from models.reports.digest import (
 from models.reports.export import (
     AGREEMENT_COLUMNS,
     ATTENDANCE_COLUMNS,
-    SESSION_COLUMNS,
+    MEETING_COLUMNS,
     WEEK_COLUMNS,
     Export,
     export_rows,
@@ -44,12 +44,12 @@ __all__ = [
     "ATTENDANCE_COLUMNS",
     "DIGEST_HOUR",
     "DIGEST_WEEKDAY",
+    "MEETING_COLUMNS",
     "PARTITION_ROWS",
     "PREP_WARNING_DAYS",
     "RECENT_DAYS",
     "RECORD_GRACE",
     "RECORD_WINDOW",
-    "SESSION_COLUMNS",
     "WEEK_COLUMNS",
     "AreaReport",
     "Export",

@@ -15,7 +15,7 @@ from models.groups import Group, GroupStatus
 from models.outbox import OutboxKind, OutboxMessage, Queued
 from models.reports.figures import AreaReport, area_report
 from models.scope import Scope
-from models.sweep import Write, finder, queue_found
+from models.sweep import Write, queue_found
 from models.users import Role, User
 
 DIGEST_WEEKDAY = 0  # Monday
@@ -49,7 +49,6 @@ def _digest_zone(zones: list[tuple[str, str, int]], area_path: str | None) -> st
     return counts.most_common(1)[0][0] if counts else None
 
 
-@finder("coordinator_digests")
 async def find_digests(session: AsyncSession, now: datetime) -> Write | None:
     """One digest per coordinator per ISO week, on Monday from 07:00 in their groups' time zone."""
     rows = await session.execute(

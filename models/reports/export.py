@@ -1,4 +1,4 @@
-"""The rows of the coordinators' exports: sessions, a register of attendance, and agreements.
+"""The rows of the coordinators' exports: meetings, a register of attendance, and agreements.
 
 Participant codes only, and no free text: no reflection notes, no agreement summaries.
 """
@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.agreements import FOLLOW_UPS, Agreement, AgreementParty, FollowUp
 from models.groups import WEEKS, Group
+from models.meetings import Attendance, MeetingRecord
 from models.reports.rows import stream_rows
 from models.roster import Participant
 from models.scope import Scope
-from models.sessions import Attendance, SessionRecord
 
-SESSION_COLUMNS = (
+MEETING_COLUMNS = (
     "group_id",
     "group",
     "week",
@@ -33,7 +33,7 @@ SESSION_COLUMNS = (
 )
 # A register: one row per participant of a group, one column per week (1 present, 0 absent,
 # empty when no attendance was saved that week), then the totals. Fifteen times fewer rows than
-# one per participant per session, so a smaller file and one a facilitator's register matches.
+# one per participant per meeting, so a smaller file and one a facilitator's register matches.
 WEEK_COLUMNS = tuple(f"week_{n}" for n in range(1, WEEKS + 1))
 ATTENDANCE_COLUMNS = ("group_id", "group", "participant", *WEEK_COLUMNS, "present", "absent")
 AGREEMENT_COLUMNS = (
@@ -57,7 +57,7 @@ AGREEMENT_COLUMNS = (
 
 @dataclass(frozen=True)
 class Export:
-    sessions: list[tuple[Any, ...]]
+    meetings: list[tuple[Any, ...]]
     attendance: list[tuple[Any, ...]]
     agreements: list[tuple[Any, ...]]
 
@@ -72,37 +72,37 @@ def _present() -> ColumnElement[int]:
 
 
 async def export_rows(session: AsyncSession, scope: Scope) -> Export:
-    """Sessions, attendance and agreements of every group in scope (no summaries, no notes).
+    """Meetings, attendance and agreements of every group in scope (no summaries, no notes).
 
     Plain columns, counted and laid out by the database, so that a whole programme's export
     costs a few queries and little Python work.
     """
     return Export(
-        await _session_rows(session, scope),
+        await _meeting_rows(session, scope),
         await _register_rows(session, scope),
         await _agreement_rows(session, scope),
     )
 
 
-async def _session_rows(session: AsyncSession, scope: Scope) -> list[tuple[Any, ...]]:
+async def _meeting_rows(session: AsyncSession, scope: Scope) -> list[tuple[Any, ...]]:
     rows = stream_rows(
         session,
         select(
-            SessionRecord.group_id,
+            MeetingRecord.group_id,
             Group.name,
-            SessionRecord.week,
-            SessionRecord.status,
-            SessionRecord.held_on,
-            SessionRecord.reason,
-            SessionRecord.attendance_saved,
+            MeetingRecord.week,
+            MeetingRecord.status,
+            MeetingRecord.held_on,
+            MeetingRecord.reason,
+            MeetingRecord.attendance_saved,
             func.sum(_present()),
             func.count(Attendance.id),
         )
-        .join(Group, Group.id == SessionRecord.group_id)
-        .outerjoin(Attendance, Attendance.session_id == SessionRecord.id)
+        .join(Group, Group.id == MeetingRecord.group_id)
+        .outerjoin(Attendance, Attendance.meeting_id == MeetingRecord.id)
         .where(scope.group_filter())
-        .group_by(SessionRecord.id, Group.id)
-        .order_by(SessionRecord.group_id, SessionRecord.held_on, SessionRecord.id),
+        .group_by(MeetingRecord.id, Group.id)
+        .order_by(MeetingRecord.group_id, MeetingRecord.held_on, MeetingRecord.id),
     )
     out = []
     async for group_id, name, week, status, held_on, reason, saved, present, total in rows:
@@ -127,8 +127,8 @@ async def _register_rows(session: AsyncSession, scope: Scope) -> list[tuple[Any,
     weeks = [
         func.max(
             case(
-                (and_(SessionRecord.held_week == n, Attendance.present), 1),
-                (SessionRecord.held_week == n, 0),
+                (and_(MeetingRecord.held_week == n, Attendance.present), 1),
+                (MeetingRecord.held_week == n, 0),
             )
         )
         for n in range(1, WEEKS + 1)
@@ -144,10 +144,10 @@ async def _register_rows(session: AsyncSession, scope: Scope) -> list[tuple[Any,
             func.count(),
         )
         .select_from(Attendance)
-        .join(SessionRecord, SessionRecord.id == Attendance.session_id)
-        .join(Group, Group.id == SessionRecord.group_id)
+        .join(MeetingRecord, MeetingRecord.id == Attendance.meeting_id)
+        .join(Group, Group.id == MeetingRecord.group_id)
         .join(Participant, Participant.id == Attendance.participant_id)
-        .where(scope.group_filter(), SessionRecord.held_week.is_not(None))
+        .where(scope.group_filter(), MeetingRecord.held_week.is_not(None))
         .group_by(Group.id, Participant.id)
         .order_by(Group.id, Participant.id),
     )

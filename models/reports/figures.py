@@ -15,16 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.agreements import Agreement, Status, scoped
 from models.groups import WEEKS, Group, GroupStatus
-from models.reports.rows import stream_rows
-from models.roster import Participant
-from models.scope import Scope
-from models.sessions import (
+from models.meetings import (
     Attendance,
-    SessionRecord,
-    SessionStatus,
+    MeetingRecord,
+    MeetingStatus,
     last_meeting,
     local_today,
 )
+from models.reports.rows import stream_rows
+from models.roster import Participant
+from models.scope import Scope
 
 RECENT_DAYS = 28
 # The record of a meeting is missing once this long has passed (as for the facilitators' nudge).
@@ -39,20 +39,20 @@ class GroupSummary:
     name: str
     status: str
     week: int
-    last_session: date | None
+    last_held_on: date | None
     held: int
-    # Share of participants present over the held sessions with attendance (None: no data yet).
+    # Share of participants present over the held meetings with attendance (None: no data yet).
     attendance: float | None
     recent_attendance: float | None
-    # The last four weeks: sessions held, and the counts behind recent_attendance.
+    # The last four weeks: meetings held, and the counts behind recent_attendance.
     held_recent: int
     recent_present: int
     recent_total: int
     open_agreements: int
-    # Sessions cancelled or postponed in the last four weeks, plus the last meeting if unrecorded.
+    # Meetings cancelled or postponed in the last four weeks, plus the last meeting if unrecorded.
     missed: int
     unrecorded: bool
-    # Active participants absent from the last two sessions with attendance.
+    # Active participants absent from the last two meetings with attendance.
     absence_streaks: int
     prep_pending: bool
 
@@ -90,7 +90,7 @@ async def visible_groups(session: AsyncSession, scope: Scope) -> list[Group]:
 
 
 class _Record(NamedTuple):
-    """What the summaries need of a session record, with its attendance counted."""
+    """What the summaries need of a meeting record, with its attendance counted."""
 
     id: int
     group_id: int
@@ -102,23 +102,23 @@ class _Record(NamedTuple):
 
 
 async def _records(session: AsyncSession, ids: list[int]) -> dict[int, list[_Record]]:
-    """Per group, its session records in order, each with present and total attendance."""
+    """Per group, its meeting records in order, each with present and total attendance."""
     records: dict[int, list[_Record]] = {g: [] for g in ids}
     rows = stream_rows(
         session,
         select(
-            SessionRecord.id,
-            SessionRecord.group_id,
-            SessionRecord.status,
-            SessionRecord.held_on,
-            SessionRecord.attendance_saved,
+            MeetingRecord.id,
+            MeetingRecord.group_id,
+            MeetingRecord.status,
+            MeetingRecord.held_on,
+            MeetingRecord.attendance_saved,
             func.sum(case((Attendance.present, 1), else_=0)),
             func.count(Attendance.id),
         )
-        .outerjoin(Attendance, Attendance.session_id == SessionRecord.id)
-        .where(SessionRecord.group_id.in_(ids))
-        .group_by(SessionRecord.id)
-        .order_by(SessionRecord.held_on, SessionRecord.id),
+        .outerjoin(Attendance, Attendance.meeting_id == MeetingRecord.id)
+        .where(MeetingRecord.group_id.in_(ids))
+        .group_by(MeetingRecord.id)
+        .order_by(MeetingRecord.held_on, MeetingRecord.id),
     )
     async for *fields, present, total in rows:
         record = _Record._make((*fields, int(present or 0), total))
@@ -142,9 +142,9 @@ async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) ->
     last_created = dict(
         (
             await session.execute(
-                select(SessionRecord.group_id, func.max(SessionRecord.created_at))
-                .where(SessionRecord.group_id.in_(ids))
-                .group_by(SessionRecord.group_id)
+                select(MeetingRecord.group_id, func.max(MeetingRecord.created_at))
+                .where(MeetingRecord.group_id.in_(ids))
+                .group_by(MeetingRecord.group_id)
             )
         ).all()
     )
@@ -157,12 +157,12 @@ async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) ->
             )
         ).all()
     )
-    streak_sessions: dict[int, list[int]] = {}
+    streak_meetings: dict[int, list[int]] = {}
     for group_id, rows in records.items():
-        with_attendance = [r for r in rows if r.status == SessionStatus.HELD and r.attendance_saved]
-        streak_sessions[group_id] = [r.id for r in with_attendance[-2:]]
-    absences_by_session = await _absences(
-        session, [s for pair in streak_sessions.values() for s in pair]
+        with_attendance = [r for r in rows if r.status == MeetingStatus.HELD and r.attendance_saved]
+        streak_meetings[group_id] = [r.id for r in with_attendance[-2:]]
+    absences_by_meeting = await _absences(
+        session, [record_id for pair in streak_meetings.values() for record_id in pair]
     )
 
     summaries = []
@@ -170,7 +170,7 @@ async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) ->
         rows = records[group.id]
         today = local_today(group)
         recent_since = today - timedelta(days=RECENT_DAYS)
-        held = [r for r in rows if r.status == SessionStatus.HELD]
+        held = [r for r in rows if r.status == MeetingStatus.HELD]
         present = total = recent_present = recent_total = held_recent = 0
         for record in held:
             p, t = record.present, record.total
@@ -181,14 +181,14 @@ async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) ->
                 recent_present += p
                 recent_total += t
         not_held = sum(
-            1 for r in rows if r.status != SessionStatus.HELD and r.held_on > recent_since
+            1 for r in rows if r.status != MeetingStatus.HELD and r.held_on > recent_since
         )
         unrecorded = _last_meeting_unrecorded(group, rows, last_created.get(group.id), now)
-        pair = streak_sessions[group.id]
+        pair = streak_meetings[group.id]
         streaks = 0
         if len(pair) == 2:
             streaks = len(
-                absences_by_session.get(pair[0], set()) & absences_by_session.get(pair[1], set())
+                absences_by_meeting.get(pair[0], set()) & absences_by_meeting.get(pair[1], set())
             )
         prep_pending = (
             group.status == GroupStatus.PREPARING
@@ -201,7 +201,7 @@ async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) ->
                 name=group.self_help_name or group.name,
                 status=group.status,
                 week=group.current_week,
-                last_session=held[-1].held_on if held else None,
+                last_held_on=held[-1].held_on if held else None,
                 held=len(held),
                 attendance=_rate(present, total),
                 recent_attendance=_rate(recent_present, recent_total),
@@ -218,22 +218,22 @@ async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) ->
     return summaries
 
 
-async def _absences(session: AsyncSession, session_ids: list[int]) -> dict[int, set[int]]:
-    """Per session: the active participants who were absent."""
+async def _absences(session: AsyncSession, meeting_ids: list[int]) -> dict[int, set[int]]:
+    """Per meeting: the active participants who were absent."""
     found: dict[int, set[int]] = {}
-    if not session_ids:
+    if not meeting_ids:
         return found
     rows = await session.execute(
-        select(Attendance.session_id, Attendance.participant_id)
+        select(Attendance.meeting_id, Attendance.participant_id)
         .join(Participant, Participant.id == Attendance.participant_id)
         .where(
-            Attendance.session_id.in_(session_ids),
+            Attendance.meeting_id.in_(meeting_ids),
             Attendance.present.is_(False),
             Participant.left_at.is_(None),
         )
     )
-    for session_id, participant_id in rows.all():
-        found.setdefault(session_id, set()).add(participant_id)
+    for meeting_id, participant_id in rows.all():
+        found.setdefault(meeting_id, set()).add(participant_id)
     return found
 
 
@@ -259,7 +259,7 @@ def _last_meeting_unrecorded(
 async def report_totals(
     session: AsyncSession, scope: Scope, summaries: list[GroupSummary]
 ) -> Totals:
-    """Figures over all visible groups: recent sessions and attendance, agreements by status."""
+    """Figures over all visible groups: recent meetings and attendance, agreements by status."""
     by_status = {
         status: int(count)
         for status, count in (
