@@ -21,7 +21,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
-    from tests.suite import main
+    from tests.support.suite import main
 
     return main(args.pytest_args)
 

@@ -23,7 +23,7 @@ from models.db import Database
 from models.migrate import upgrade
 from models.registry import metadata
 from models.settings import Settings, normalise_database_url
-from tests.tgserver import TelegramTestServer
+from tests.support.tgserver import TelegramTestServer
 
 TOKEN = "123456:TEST-token_for-the-suite"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -54,7 +54,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for name, value in getattr(report, "user_properties", ())
         if name == "trust"
     }
-    from tests.chaos import kill_point_lines
+    from tests.support.chaos import kill_point_lines
 
     lines.update(dict.fromkeys(kill_point_lines(terminalreporter.stats)))
     if lines:

@@ -2,10 +2,9 @@
 
 The domain raises codes (`InvalidInput("date_future")`); here each code gets a sentence that says
 what the person can do, in their language. A code without its own sentence falls back to the
-sentence of its kind (NotFound, InvalidInput, ...). tests/test_error_texts.py reads every code
-raised in models/ and fails when one has no sentence, or no Kirundi or French translation.
-Pop-ups show at most 200 characters, so each sentence stays shorter than that in every language.
-"""
+sentence of its kind (NotFound, InvalidInput, ...). tests/domain/test_error_texts.py reads every
+code raised in models/ and fails when one has no sentence, or no Kirundi or French translation.
+Pop-ups show at most 200 characters, so each sentence stays shorter than that in every language."""
 
 from __future__ import annotations
 

@@ -1,0 +1,211 @@
+"""The operator's command line, run as an operator would: `python bot.py ...` in a process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models import crypto
+from models.audit import AuditEntry
+from models.db import Database
+from models.settings import Settings
+from models.users import Role, User, get_user
+from tests.conftest import PG_URL
+from tests.support import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = crypto.generate_key()
+
+
+def cli(settings: Settings, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "BOT_SYSTEM_PYTHON": "1",
+        "DATABASE_URL": settings.database_url,
+        "DATA_DIR": str(settings.data_dir),
+        "BOT_USERNAME": "sociotherapy_test_bot",
+        # No Bot API here: the username comes from BOT_USERNAME.
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+        "ENCRYPTION_KEYS": KEY,
+        **extra_env,
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    if settings.database_schema:
+        env["DATABASE_SCHEMA"] = settings.database_schema
+    return subprocess.run(
+        [sys.executable, "bot.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_help_is_available_everywhere(settings: Settings) -> None:
+    for command in [[], ["invite"], ["user"], ["area"], ["db"], ["content"], ["backup"]]:
+        result = cli(settings, *command, "--help")
+        assert result.returncode == 0, result.stderr
+        assert "usage: bot.py" in result.stdout
+
+
+def test_run_without_a_token_explains_botfather(settings: Settings) -> None:
+    result = cli(settings, "run")
+    assert result.returncode == 2
+    assert "@BotFather" in result.stderr
+
+
+def test_a_bad_setting_is_refused_naming_the_variable(settings: Settings) -> None:
+    result = cli(settings, "status", DEFAULT_LANGUAGE="sw")
+    assert result.returncode == 2
+    assert "DEFAULT_LANGUAGE" in result.stderr
+
+
+async def test_areas_invites_and_users(settings: Settings, db: Database) -> None:
+    added = cli(settings, "area", "add", "Gitega/Giheta/Kabuye")
+    assert added.returncode == 0, added.stderr
+    assert "colline" in added.stdout
+    listing = cli(settings, "area", "list")
+    assert "Gitega (province)" in listing.stdout and "Kabuye (colline)" in listing.stdout
+
+    made = cli(
+        settings, "invite", "--role", "coordinator", "--area", "Gitega/Giheta", "--uses", "2"
+    )
+    assert made.returncode == 0, made.stderr
+    link = next(line for line in made.stdout.splitlines() if line.startswith("link: "))
+    link = link.removeprefix("link: ")
+    code = link.split("?start=")[1]
+    assert link.startswith("https://t.me/sociotherapy_test_bot?start=")
+    assert len(code) <= 64 and all(c.isalnum() or c in "_-" for c in code)
+    assert "2 use(s)" in made.stdout
+
+    refused = cli(settings, "invite", "--role", "coordinator")
+    assert refused.returncode == 1 and "invite_needs_area" in refused.stderr
+
+    async with db.write() as s:
+        user = await factories.user(s, 42, Role.TRAINEE)
+    assert "trainee" in cli(settings, "user", "list").stdout
+    promoted = cli(settings, "user", "set-role", str(user.id), "coordinator", "--area", "Gitega")
+    assert promoted.returncode == 0, promoted.stderr
+    revoked = cli(settings, "user", "revoke", str(user.id))
+    assert revoked.returncode == 0
+    async with db.read() as s:
+        stored = await get_user(s, 42)
+        assert stored is not None and stored.role == Role.COORDINATOR
+        assert stored.revoked_at is not None
+        actions = set(await s.scalars(select(AuditEntry.action)))
+    assert {"user.role.coordinator", "user.revoke", "invite.create"} <= actions
+    assert "revoked" in cli(settings, "user", "list").stdout
+
+    invites = cli(settings, "invite", "list")
+    first_id = invites.stdout.split()[0]
+    assert cli(settings, "invite", "revoke", first_id).returncode == 0
+    assert "revoked" in cli(settings, "invite", "list").stdout
+
+
+def test_status_and_health(settings: Settings, db: Database) -> None:
+    status = cli(settings, "status")
+    assert status.returncode == 0, status.stderr
+    assert "outbox pending" in status.stdout
+    # No bot has run, so there is no heartbeat: unhealthy.
+    health = cli(settings, "health")
+    assert health.returncode == 1 and "heartbeat" in health.stdout
+
+
+def test_db_current_reports_head(settings: Settings, db: Database) -> None:
+    result = cli(settings, "db", "current")
+    applied, latest = (line.split()[-1] for line in result.stdout.splitlines()[:2])
+    assert applied == latest != "none"
+
+
+@pytest.mark.skipif(PG_URL is not None, reason="the PostgreSQL variant is in test_backup_pg")
+async def test_sqlite_backup_restores_into_a_fresh_database(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    async with db.write() as s:
+        await factories.user(s, 77, Role.FACILITATOR, group_id=(await factories.group(s)).id)
+    target = tmp_path / "backups"
+    result = cli(settings, "backup", str(target))
+    assert result.returncode == 0, result.stderr
+    copy = next(target.glob("bot-*.sqlite3"))
+    keys = next(target.glob("keys-*.txt"))
+    assert (keys.stat().st_mode & 0o777) == 0o600
+    assert keys.read_text().startswith("ENCRYPTION_KEYS=")
+
+    restored = Database(f"sqlite+aiosqlite:///{copy}")
+    async with restored.read() as s:
+        user = await get_user(s, 77)
+        assert user is not None and user.role == Role.FACILITATOR
+        assert len(list(await s.scalars(select(User)))) == 1
+    await restored.dispose()
+    restored_settings = Settings.from_env(
+        {"DATABASE_URL": f"sqlite:///{copy}", "DATA_DIR": str(tmp_path / "restored")}
+    )
+    key_line = keys.read_text().strip().split("=", 1)[1]
+    upgrade = cli(restored_settings, "db", "upgrade", ENCRYPTION_KEYS=key_line)
+    assert upgrade.returncode == 0, upgrade.stderr
+
+
+@pytest.mark.skipif(PG_URL is None, reason="needs TEST_DATABASE_URL (PostgreSQL)")
+async def test_backup_pg_restores_into_a_fresh_database(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    from models.backup import libpq_url
+
+    async with db.write() as s:
+        await factories.user(s, 78, Role.COORDINATOR, area="Ngozi")
+    target = tmp_path / "backups"
+    result = cli(settings, "backup", str(target))
+    assert result.returncode == 0, result.stderr
+    dump = next(target.glob("bot-*.pgdump"))
+
+    fresh = f"restore_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = Database(settings.database_url)
+    async with admin.write_engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh}"'))
+        await conn.execute(text(f'CREATE DATABASE "{fresh}"'))
+    await admin.dispose()
+    fresh_url = settings.database_url.rsplit("/", 1)[0] + f"/{fresh}"
+    await asyncio.to_thread(
+        subprocess.run,
+        ["pg_restore", "--no-owner", "--dbname", libpq_url(fresh_url), str(dump)],
+        check=True,
+        capture_output=True,
+    )
+    restored = Database(fresh_url, schema=settings.database_schema)
+    async with restored.read() as s:
+        user = await get_user(s, 78)
+        assert user is not None and user.role == Role.COORDINATOR
+    await restored.dispose()
+    restored_settings = Settings.from_env({"DATABASE_URL": fresh_url})
+    status = cli(restored_settings, "status", DATABASE_SCHEMA=settings.database_schema or "")
+    assert status.returncode == 0, status.stderr
+
+
+def test_postgresql_refuses_to_start_without_keys(settings: Settings) -> None:
+    result = cli(
+        settings, "status", ENCRYPTION_KEYS="", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none"
+    )
+    assert result.returncode == 2
+    assert "ENCRYPTION_KEYS" in result.stderr
+
+
+def test_sqlite_first_run_generates_an_owner_only_key(tmp_path: Path) -> None:
+    data = tmp_path / "fresh"
+    fresh = Settings.from_env({"DATA_DIR": str(data)})
+    result = cli(fresh, "status", ENCRYPTION_KEYS="")
+    assert result.returncode == 0, result.stderr
+    assert "Generated an encryption key" in result.stderr
+    key = data / crypto.KEY_FILE
+    assert (key.stat().st_mode & 0o777) == 0o600
+    again = cli(fresh, "status", ENCRYPTION_KEYS="")
+    assert "Generated" not in again.stderr

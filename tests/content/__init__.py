@@ -1,0 +1,1 @@
+"""The guides, the content check and the translation catalogs."""

@@ -1,0 +1,2 @@
+"""The domain in models/, against a real database (SQLite, and PostgreSQL when
+TEST_DATABASE_URL is set)."""

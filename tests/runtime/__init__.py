@@ -1,0 +1,1 @@
+"""The machinery every update passes through, and the house's rules."""
