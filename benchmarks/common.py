@@ -28,7 +28,7 @@ PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 def test_server(latency: float = 0.0, flood_control: bool = False) -> Any:
     """The project's Bot API test server; with `latency`, every call takes that much longer, as
     a real network round trip to Telegram does."""
-    from tests.tgserver import TelegramTestServer
+    from tests.support.tgserver import TelegramTestServer
 
     class DistantServer(TelegramTestServer):
         async def _dispatch(self, request: Any) -> Any:

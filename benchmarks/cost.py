@@ -22,7 +22,7 @@ from benchmarks.common import BOT_USERNAME, TOKEN, fresh_database, start_polling
 from benchmarks.flows import REFLECTION, SUMMARY, absentees, datas, find
 from benchmarks.seed import TIMEZONE, Shape, seed
 from models.clock import clock
-from tests.tgserver import BotMessage, TelegramTestServer, TestUser
+from tests.support.tgserver import BotMessage, TelegramTestServer, TestUser
 
 
 def message_bytes(message: BotMessage) -> int:

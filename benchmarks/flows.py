@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.tgserver import BotMessage, TestUser
+from tests.support.tgserver import BotMessage, TestUser
 
 ANSWER_TIMEOUT = 60.0
 # The reflection, button by button: phase, climate, a topic, next, follow-ups, no referral, save.

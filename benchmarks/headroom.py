@@ -25,7 +25,7 @@ from benchmarks.common import (
 )
 from benchmarks.flows import Person, Timings, bare_week, flow_shape, one_week
 from benchmarks.seed import TIMEZONE, Shape, seed
-from tests.tgserver import TelegramTestServer
+from tests.support.tgserver import TelegramTestServer
 
 
 def guide_screens() -> int:

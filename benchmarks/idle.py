@@ -27,7 +27,7 @@ from benchmarks.common import (
 )
 from benchmarks.headroom import headroom_shape
 from benchmarks.seed import seed
-from tests.tgserver import TelegramTestServer
+from tests.support.tgserver import TelegramTestServer
 
 
 async def run(kind: str, groups: int, idle: float, workdir: Path, key: str) -> dict[str, Any]:

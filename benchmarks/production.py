@@ -30,7 +30,7 @@ from benchmarks.common import (
 from benchmarks.flows import Pacer, Person, Timings, reading, weeks
 from benchmarks.headroom import headroom_shape
 from benchmarks.seed import TIMEZONE, Shape, seed
-from tests.tgserver import TelegramTestServer
+from tests.support.tgserver import TelegramTestServer
 
 OVERALL_LIMIT = 30.0  # messages a second, Telegram's documented overall limit
 # Long enough for everyone to have begun: people take a step every people/rate seconds.

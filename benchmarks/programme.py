@@ -27,7 +27,7 @@ from benchmarks.common import (
 )
 from benchmarks.flows import Pacer, Person, Timings, datas, reading
 from benchmarks.seed import Shape, seed
-from tests.tgserver import BotMessage, TelegramTestServer, TestUser
+from tests.support.tgserver import BotMessage, TelegramTestServer, TestUser
 
 ANSWER_TIMEOUT = 300.0
 

@@ -2,7 +2,7 @@
 
 Raise a literal code (`InvalidInput("date_future")`) and give it a sentence that says what the
 person can do in conversations/vocabulary/errors.py: the domain knows no language, and
-tests/test_error_texts.py reads every code raised under models/ and fails on one without it.
+tests/domain/test_error_texts.py reads every code raised under models/ and fails on one without it.
 """
 
 
