@@ -92,10 +92,6 @@ class Library:
         ]
         return cls(guides, root)
 
-    @property
-    def languages(self) -> tuple[str, ...]:
-        return LANGUAGES
-
     def guides(self, lang: str) -> tuple[Guide, ...]:
         """The guides written in ``lang`` (no fallback), in guide order."""
         return tuple(self._by_lang.get(lang, {}).values())

@@ -43,11 +43,6 @@ async def audit(
     )
 
 
-async def recent_audit(session: AsyncSession, *, limit: int = 50) -> list[AuditEntry]:
-    rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
-    return list(rows)
-
-
 async def audit_page(
     session: AsyncSession, *, before_id: int | None = None, limit: int = 20
 ) -> list[AuditEntry]:

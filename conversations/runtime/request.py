@@ -77,10 +77,6 @@ class Request:
     def args(self) -> list[str]:
         return list(self.context.args or [])
 
-    @property
-    def is_tap(self) -> bool:
-        return self.update.callback_query is not None
-
 
 def answered_early(services: Services) -> set[int]:
     """Ids of the updates being handled whose tap has been answered already."""

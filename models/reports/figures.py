@@ -60,10 +60,6 @@ class GroupSummary:
     def needs_attention(self) -> bool:
         return bool(self.missed or self.absence_streaks or self.prep_pending)
 
-    @property
-    def weeks_done(self) -> int:
-        return min(self.week - 1, WEEKS)
-
 
 @dataclass(frozen=True)
 class Totals:
