@@ -16,6 +16,7 @@ from markdown_it.token import Token
 
 from content.guides import LANGUAGES, Guide, Library, default_library, new_markdown, split_target
 from content.telegram_html import is_internal_target
+from locales import translator
 
 _CSS = (
     "body{font:16px/1.5 sans-serif;max-width:42em;margin:1em auto;padding:0 1em;color:#111}"
@@ -71,7 +72,7 @@ def render_week_document(guide: Guide, lang: str) -> bytes:
         f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{html.escape(guide.title)}</title><style>{_CSS}</style></head>"
-        f"<body><main{lang_attr}><h1>{html.escape(guide.title)}</h1>{_status(guide)}"
+        f"<body><main{lang_attr}><h1>{html.escape(guide.title)}</h1>{_status(guide, lang)}"
         f"{body}</main></body></html>"
     ).encode()
 
@@ -95,18 +96,23 @@ def _language_name(lang: str) -> str:
     return Locale.parse(lang).display_name or lang
 
 
-def _status(guide: Guide) -> str:
-    return "" if guide.reviewed else f'<p class="draft">{html.escape(guide.review)}</p>'
+def _status(guide: Guide, lang: str) -> str:
+    """The draft marker in the reader's language, as on the bot's screens."""
+    if guide.reviewed:
+        return ""
+    marker = translator(lang).pgettext("guide", "Draft, not yet checked by the programme.")
+    return f'<p class="draft">{html.escape(marker)}</p>'
 
 
 def _index_page(library: Library, ids: Sequence[str]) -> str:
     sections = []
     for lang in LANGUAGES:
         items = []
+        marker = translator(lang).pgettext("guide", "Draft, not yet checked by the programme.")
         for guide_id in ids:
             guide, fell_back = library.guide(lang, guide_id)
             note = f" ({_language_name(guide.lang)})" if fell_back else ""
-            draft = "" if guide.reviewed else f' <span class="draft">{guide.review}</span>'
+            draft = "" if guide.reviewed else f' <span class="draft">{html.escape(marker)}</span>'
             items.append(
                 f'<li><a href="{lang}/{guide_id}.html"{_lang_attr(guide, lang)}>'
                 f"{html.escape(guide.title)}</a>{note}{draft}</li>"
@@ -145,7 +151,7 @@ def _guide_page(
             links.append(f'<a href="{neighbour.id}.html"{_lang_attr(neighbour, lang)}>{label}</a>')
     body = (
         f"<nav>{' · '.join(links)}</nav>\n<article{_lang_attr(guide, lang)}>\n"
-        f"<h1>{html.escape(guide.title)}</h1>\n{_status(guide)}\n"
+        f"<h1>{html.escape(guide.title)}</h1>\n{_status(guide, lang)}\n"
         f"{_guide_html(guide, page_link)}</article>"
     )
     return _document(lang, guide.title, body)

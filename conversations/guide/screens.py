@@ -193,6 +193,8 @@ def page(
         position=index + 1,
         total=len(guide.screens),
         note=fallback_note(tr, guide, fell_back),
+        # Until the programme has reviewed a guide, every screen of it says so.
+        draft=not guide.reviewed,
         html=guide.screens[index].html,
     )
     return Reply(text, buttons=rows)
