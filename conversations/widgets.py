@@ -1,11 +1,14 @@
-"""Choosing a group: a facilitator with several groups is asked which one, everyone else not."""
+"""Keyboards that flows share: choosing a group (a facilitator with several groups is asked which
+one, everyone else not), and the button that starts recording an agreement."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from conversations.runtime.callbacks import pack
 from conversations.runtime.reply import Button, Reply
 from conversations.runtime.request import Request
+from locales import Translator
 from models.groups import Group, groups_visible_to
 
 
@@ -25,3 +28,12 @@ def choose_group(
 
 def no_group(request: Request) -> Reply:
     return Reply(request.tr.render("widgets/no_group.j2"), new=True)
+
+
+def agreement_button(tr: Translator, group_id: int) -> Button:
+    """For other screens (the week's record): start recording an agreement for this group.
+
+    Its data is the agreement flow's first tap, ag:g:<group> (conversations/agreement/codec.py),
+    a shared keyboard so that other flows need not import that flow.
+    """
+    return Button(tr.pgettext("agreement", "Record an agreement"), pack("ag", "g", group_id))

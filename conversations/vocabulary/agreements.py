@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conversations.runtime.callbacks import pack
 from conversations.runtime.menu import Np_
-from conversations.runtime.reply import Button
 from locales import Translator
 from models.agreements import Answer, Kind
 
@@ -61,12 +59,3 @@ def answer_name(tr: Translator, answer: str) -> str:
 
 def step_name(tr: Translator, step: str) -> str:
     return tr.pgettext(*STEP_NAMES[step])
-
-
-def agreement_button(tr: Translator, group_id: int) -> Button:
-    """For other screens (the week's record): start recording an agreement for this group.
-
-    Its data is the agreement flow's first tap, ag:g:<group> (conversations/agreement/codec.py),
-    built here so that other flows need not import that flow.
-    """
-    return Button(tr.pgettext("agreement", "Record an agreement"), pack("ag", "g", group_id))

@@ -11,8 +11,8 @@ from conversations.meeting.codec import CANCELLED, POSTPONED, Draft, pack_day
 from conversations.meeting.screens.common import Note, back_to_week, guide_button
 from conversations.runtime.callbacks import pack
 from conversations.runtime.reply import Button, Reply
-from conversations.vocabulary.agreements import agreement_button
 from conversations.vocabulary.meetings import NOT_HELD_REASONS, not_held_reason, phase_name
+from conversations.widgets import agreement_button
 from locales import Translator
 
 LATE_DAYS_SHOWN = 6
