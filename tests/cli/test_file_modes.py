@@ -19,38 +19,19 @@ from models import crypto
 from models.db import Database
 from models.settings import Settings
 from tests.conftest import PG_URL
+from tests.support.command_line import KEY
+from tests.support.command_line import cli as run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = crypto.generate_key()
+
+
+def cli(settings: Settings, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """As an operator's shell with the usual umask 022 runs it."""
+    return run_cli(settings, *args, umask=0o022, **extra_env)
 
 
 def mode(path: Path) -> int:
     return os.stat(path).st_mode & 0o777
-
-
-def cli(settings: Settings, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "BOT_SYSTEM_PYTHON": "1",
-        "DATABASE_URL": settings.database_url,
-        "DATA_DIR": str(settings.data_dir),
-        "BOT_USERNAME": "sociotherapy_test_bot",
-        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
-        "ENCRYPTION_KEYS": KEY,
-        **extra_env,
-    }
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    if settings.database_schema:
-        env["DATABASE_SCHEMA"] = settings.database_schema
-    return subprocess.run(
-        [sys.executable, "bot.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        umask=0o022,
-    )
 
 
 def test_start_closes_the_files_of_an_existing_deployment(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,34 +17,7 @@ from models.settings import Settings
 from models.users import Role, User, get_user
 from tests.conftest import PG_URL
 from tests.support import factories
-
-ROOT = Path(__file__).resolve().parents[2]
-KEY = crypto.generate_key()
-
-
-def cli(settings: Settings, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "BOT_SYSTEM_PYTHON": "1",
-        "DATABASE_URL": settings.database_url,
-        "DATA_DIR": str(settings.data_dir),
-        "BOT_USERNAME": "sociotherapy_test_bot",
-        # No Bot API here: the username comes from BOT_USERNAME.
-        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
-        "ENCRYPTION_KEYS": KEY,
-        **extra_env,
-    }
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    if settings.database_schema:
-        env["DATABASE_SCHEMA"] = settings.database_schema
-    return subprocess.run(
-        [sys.executable, "bot.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.support.command_line import cli
 
 
 def test_help_is_available_everywhere(settings: Settings) -> None:
