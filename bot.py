@@ -108,7 +108,9 @@ def parser() -> argparse.ArgumentParser:
     gc.add_argument("--name", required=True, help="a neutral name, e.g. the place; no names")
     gc.add_argument("--area", required=True, help="the colline: id or Province/Commune/Colline")
     gc.add_argument(
-        "--weekday", required=True, help="0-6 (0 = Monday) or a day name in English or French"
+        "--weekday",
+        required=True,
+        help='0-6 (0 = Monday) or a day name in Kirundi, French or English ("Ku wa gatatu")',
     )
     gc.add_argument("--time", required=True, help="meeting time, HH:MM")
     gc.add_argument("--start", required=True, help="first meeting, YYYY-MM-DD, on that weekday")

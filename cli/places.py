@@ -8,6 +8,7 @@ from datetime import date, time
 
 from cli.people import bot_username, print_invite
 from cli.setup import opened, run_async
+from locales import BABEL_LOCALES, LANGUAGES
 from models.settings import Settings
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -31,18 +32,24 @@ async def cmd_area(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _day_key(text: str) -> str:
+    # Typed apostrophes and spaces vary ("Ku w'indwi", "ku w’indwi", "ku  wa gatatu").
+    return " ".join(text.replace("’", "'").casefold().split())
+
+
 def parse_weekday(text: str) -> int:
-    """0-6 with 0 = Monday, or an English or French day name ("wednesday", "Mercredi")."""
+    """0-6 with 0 = Monday, or a day name in Kirundi, French or English ("Ku wa gatatu",
+    "mercredi", "Wednesday")."""
     from babel.dates import get_day_names
 
-    value = text.strip().casefold()
+    value = _day_key(text)
     if value.isdigit() and int(value) <= 6:
         return int(value)
     # Babel, like date.weekday(), counts from 0 = Monday.
     names = {
-        str(name).casefold(): int(index)
-        for lang in ("en", "fr")
-        for index, name in get_day_names("wide", locale=lang).items()
+        _day_key(str(name)): int(index)
+        for lang in LANGUAGES
+        for index, name in get_day_names("wide", locale=BABEL_LOCALES[lang]).items()
     }
     if value in names:
         return names[value]

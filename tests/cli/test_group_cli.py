@@ -1,20 +1,23 @@
-"""`bot.py group create` and `bot.py group list`, run as an operator would, in a process."""
+"""`bot.py group create` and `bot.py group list`, run as an operator would, in a process; the
+meeting day as an operator types it."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, time
 
+import pytest
 from sqlalchemy import select
 
+from cli.places import parse_weekday
 from models import roster
 from models.audit import AuditEntry
 from models.db import Database
 from models.groups import Group, GroupMember
 from models.settings import Settings
 from models.users import Invite, Role, get_user, redeem_invite
-from tests.cli.test_operator import cli
 from tests.support import factories
+from tests.support.command_line import cli
 
 LINK = re.compile(r"^link: https://t\.me/sociotherapy_test_bot\?start=([A-Za-z0-9_-]+)$", re.M)
 
@@ -148,3 +151,25 @@ async def test_add_group_makes_a_trainee_a_facilitator_and_says_so_in_the_audit_
 
     unknown = cli(settings, "user", "add-group", str(trainee.id + 1000), str(group.id))
     assert unknown.returncode == 1 and "Not done: user" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("typed", "weekday"),
+    [
+        ("Ku wa gatatu", 2),
+        ("ku  wa  gatatu", 2),
+        ("Ku w'indwi", 6),
+        ("Ku w’indwi", 6),
+        ("mercredi", 2),
+        ("Dimanche", 6),
+        ("Wednesday", 2),
+        ("0", 0),
+    ],
+)
+def test_the_meeting_day_is_taken_in_kirundi_french_or_english(typed: str, weekday: int) -> None:
+    assert parse_weekday(typed) == weekday
+
+
+def test_a_day_no_language_knows_is_refused() -> None:
+    with pytest.raises(ValueError, match="--weekday"):
+        parse_weekday("Funday")
