@@ -129,6 +129,9 @@ def _check_registries(application: BotApplication) -> None:
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     services: Services = application.bot_data["services"]
+    # Which bot this is (initialize asked Telegram): an operator with several tokens can tell.
+    bot = application.bot
+    log.info("running as @%s (id %s)", bot.username, bot.id)
     # Parsed once before the first update, so the first person to open a guide does not wait.
     default_library()
     try:
