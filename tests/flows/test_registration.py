@@ -66,6 +66,21 @@ async def test_french_facilitator_gets_a_french_menu_without_coordinator_command
     assert HELP_ROLE_LINE[("fr", "facilitator")] in reply.plain
 
 
+@pytest.mark.parametrize("lang", ["rn", "fr"])
+async def test_help_again_and_again_makes_one_call_each_time(
+    tg: TelegramTestServer, bot: Any, db: Database, lang: str
+) -> None:
+    """The menu is pushed when it changes (role, language), not with every /help."""
+    person = await register(tg, db, 503, Role.FACILITATOR, lang)
+    await eventually(lambda: person.commands is not None and not tg.unanswered_callback_queries())
+    before = len(tg.calls)
+    for _ in range(5):
+        await person.send("/help")
+        await person.next_message()
+    made = [method for method, _ in tg.calls[before:] if method != "getUpdates"]
+    assert made == ["sendMessage"] * 5
+
+
 async def test_default_menus_exist_for_kirundi_french_and_english(
     tg: TelegramTestServer, bot: Any
 ) -> None:
