@@ -38,6 +38,8 @@ class Glossary:
     terms: tuple[Term, ...] = ()
     # language -> forbidden spelling (lower case) -> the spelling to use instead, if known
     forbidden: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
+    # language -> words that address one facilitator where the guides address both
+    address: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary.yaml"
@@ -67,4 +69,8 @@ def load_glossary(path: Path | str | None = None) -> Glossary:
     for lang, words in (data.get("forbidden") or {}).items():
         pairs = words.items() if isinstance(words, dict) else ((word, None) for word in words)
         forbidden[lang] = {str(word).casefold(): fix for word, fix in pairs}
-    return Glossary(tuple(terms), forbidden)
+    address = {
+        lang: tuple(str(word).casefold() for word in words)
+        for lang, words in (data.get("address") or {}).items()
+    }
+    return Glossary(tuple(terms), forbidden, address)

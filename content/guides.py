@@ -7,11 +7,13 @@ for the content check to report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 from content.parsing import load_guide, new_markdown, parse_guide
+from content.plans import PLAN_AFTER, Plan, load_plans, plan_screen
 from content.schema import (
     FALLBACK_ORDER,
     GUIDE_IDS,
@@ -23,7 +25,7 @@ from content.schema import (
     PROMPT_SCREEN,
     REFERENCE_IDS,
     REFERENCE_SCREENS,
-    REVIEW_STATES,
+    SOURCE_LANG,
     WEEK_COUNT,
     WEEK_IDS,
     WEEK_SCREENS,
@@ -49,7 +51,7 @@ __all__ = [
     "PROMPT_SCREEN",
     "REFERENCE_IDS",
     "REFERENCE_SCREENS",
-    "REVIEW_STATES",
+    "SOURCE_LANG",
     "WEEK_COUNT",
     "WEEK_IDS",
     "WEEK_SCREENS",
@@ -85,8 +87,9 @@ class Library:
     def load(cls, directory: Path | str | None = None) -> Library:
         """Load ``<directory>/<lang>/*.md`` for every language (default: content/guides)."""
         root = Path(directory) if directory is not None else GUIDES_DIR
+        plans = load_plans(root.parent / "plans")
         guides = [
-            load_guide(path, lang)
+            with_plan(load_guide(path, lang), plans)
             for lang in LANGUAGES
             for path in sorted((root / lang).glob("*.md"))
         ]
@@ -131,6 +134,16 @@ class Library:
             for guide_id in self.guide_ids()
             if expected_kind(guide_id) == kind
         )
+
+
+def with_plan(guide: Guide, plans: Mapping[str, Plan]) -> Guide:
+    """A week with its timed plan shown as a screen after its objectives, if it has a plan."""
+    plan = plans.get(guide.id)
+    if guide.kind != "week" or plan is None or PLAN_AFTER not in guide.keys:
+        return guide
+    at = guide.keys.index(PLAN_AFTER) + 1
+    screens = (*guide.screens[:at], plan_screen(plan, guide.lang), *guide.screens[at:])
+    return replace(guide, screens=screens)
 
 
 @cache

@@ -6,6 +6,7 @@ mistake is kept in ``Guide.issues`` for the content check to report.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -21,7 +22,6 @@ from content.schema import (
     FRONT_MATTER_FIELDS,
     KINDS,
     PHASES,
-    REVIEW_STATES,
     WEEK_ID,
     Guide,
     Issue,
@@ -65,7 +65,6 @@ def parse_guide(text: str, *, path: Path, lang: str) -> Guide:
         week=meta["week"],
         phase=meta["phase"],
         title=meta["title"],
-        review=meta["review"],
         screens=screens,
         path=path,
         lang=lang,
@@ -103,7 +102,6 @@ def _front_matter(source: str, guide_id: str, issues: list[Issue]) -> dict[str, 
         "week": file_week,
         "phase": "preparation" if kind == "preparation" else None,
         "title": guide_id,
-        "review": "draft",
     }
     try:
         raw = yaml.load(source, Loader=_YAML_LOADER) if source.strip() else {}
@@ -116,7 +114,7 @@ def _front_matter(source: str, guide_id: str, issues: list[Issue]) -> dict[str, 
     for name in raw:
         if name not in FRONT_MATTER_FIELDS:
             problem(f"unknown field {name!r} (fields: {', '.join(FRONT_MATTER_FIELDS)})")
-    for name in ("id", "kind", "title", "review"):
+    for name in ("id", "kind", "title"):
         if raw.get(name) in (None, ""):
             problem(f"missing field {name!r}")
 
@@ -131,11 +129,6 @@ def _front_matter(source: str, guide_id: str, issues: list[Issue]) -> dict[str, 
         meta["title"] = str(raw["title"]).strip()
     elif raw.get("title") not in (None, ""):
         problem("title must be text")
-    if raw.get("review") is not None:
-        if raw["review"] in REVIEW_STATES:
-            meta["review"] = raw["review"]
-        else:
-            problem(f"review {raw['review']!r} is not one of {', '.join(REVIEW_STATES)}")
 
     week = raw.get("week")
     if kind == "week":
@@ -187,7 +180,7 @@ def _field_lines(source: str, problem: Callable[[str], None]) -> dict[str, Any]:
 
 def _screens(blocks: Sequence[list[Token]], issues: list[Issue]) -> tuple[Screen, ...]:
     screens: list[Screen] = []
-    current: tuple[str, list[Token], list[Token]] | None = None
+    current: tuple[str, str, list[Token], list[Token]] | None = None
     seen: set[str] = set()
     preamble_reported = False
 
@@ -210,7 +203,7 @@ def _screens(blocks: Sequence[list[Token]], issues: list[Issue]) -> tuple[Screen
             if key and key in seen:
                 issues.append(Issue("markdown", f"key {{#{key}}} is used twice", key))
             seen.add(key)
-            current = (key, block, [])
+            current = (key, str(first.attrs.get("source", "")), block, [])
             continue
         if key:
             issues.append(
@@ -224,12 +217,14 @@ def _screens(blocks: Sequence[list[Token]], issues: list[Issue]) -> tuple[Screen
                 issues.append(Issue("markdown", "text before the first screen is never shown"))
                 preamble_reported = True
             continue
-        current[2].extend(block)
+        current[3].extend(block)
     close()
     return tuple(screens)
 
 
-def _screen(key: str, heading: list[Token], body: list[Token], issues: list[Issue]) -> Screen:
+def _screen(
+    key: str, source: str, heading: list[Token], body: list[Token], issues: list[Issue]
+) -> Screen:
     title = render_tokens(heading)
     rendered = render_tokens(body)
     problems = (*title.problems, *rendered.problems)
@@ -237,11 +232,58 @@ def _screen(key: str, heading: list[Token], body: list[Token], issues: list[Issu
     html = f"{title.html}\n\n{rendered.html}" if rendered.html else title.html
     if not rendered.html:
         issues.append(Issue("markdown", "the screen has no text", key))
+    plain = plain_text(html)
     return Screen(
         key=key,
         title=plain_text(title.html),
         html=html,
-        plain_length=len(plain_text(html)),
+        plain_length=len(plain),
         prompts=rendered.prompts,
         links=(*title.links, *rendered.links),
+        shape=_shape(body),
+        numbers=tuple(sorted(_NUMBER.findall(plain), key=int)),
+        labels=_labels(body),
+        version=text_version(html),
+        source=source,
     )
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def text_version(text: str) -> str:
+    """A short hash of a text: what review records and translations refer to."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def _shape(body: Sequence[Token]) -> tuple[str, ...]:
+    """The screen's blocks in order: "p", "ul3" (3 items), "ol4", "q2" (2 quoted lines)."""
+    shape: list[str] = []
+    for block in _top_level_blocks(body):
+        first = block[0]
+        if first.type == "paragraph_open":
+            shape.append("p")
+        elif first.type in ("bullet_list_open", "ordered_list_open"):
+            items = sum(1 for t in block if t.type == "list_item_open" and t.level == 1)
+            shape.append(("ul" if first.type == "bullet_list_open" else "ol") + str(items))
+        elif first.type == "blockquote_open":
+            lines = sum(len(t.content.splitlines()) for t in block if t.type == "inline")
+            shape.append(f"q{lines}")
+        else:
+            shape.append(first.type.removesuffix("_open"))
+    return tuple(shape)
+
+
+def _labels(body: Sequence[Token]) -> tuple[str, ...]:
+    """The bold words that open each list item ("- **Attendance**: ..."), "" where none does."""
+    labels: list[str] = []
+    for index, token in enumerate(body):
+        if token.type != "list_item_open":
+            continue
+        inline = next((t for t in body[index + 1 : index + 3] if t.type == "inline"), None)
+        children = inline.children if inline is not None and inline.children else []
+        # The parser may start an inline with an empty text before the bold.
+        children = [c for c in children if not (c.type == "text" and not c.content)]
+        opens_bold = len(children) >= 3 and children[0].type == "strong_open"
+        labels.append(children[1].content.strip() if opens_bold else "")
+    return tuple(labels)

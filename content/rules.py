@@ -20,7 +20,8 @@ from content.guides import (
     required_screens,
     split_target,
 )
-from content.telegram_html import validate_html
+from content.schema import CONTINUATION, base_key, may_continue
+from content.telegram_html import plain_text, validate_html
 
 MAX_SCREEN_CHARS = 1500
 MIN_PROMPTS = 3
@@ -58,6 +59,7 @@ def check_library(
         forbidden = _forbidden_pattern(glossary.forbidden.get(lang, {}))
         for guide in library.guides(lang):
             problems += _check_guide(library, guide, forbidden, glossary.forbidden.get(lang, {}))
+            problems += _check_address(guide, glossary.address.get(lang, ()))
         problems += _check_similarity(library.guides(lang))
         problems += _check_terms(library.guides(lang), lang, glossary)
     problems += _check_free_keys(library)
@@ -96,8 +98,14 @@ def _check_guide(
 ) -> list[Problem]:
     problems = [_error(issue.rule, issue.message, guide, issue.screen) for issue in guide.issues]
     required = required_screens(guide.id)
-    if required is not None and guide.keys != required:
-        problems.append(_error("screens", _key_difference(guide.keys, required), guide))
+    main_keys = tuple(
+        screen.key
+        for screen in guide.screens
+        if not screen.generated and not screen.key.endswith(CONTINUATION)
+    )
+    if required is not None and main_keys != required:
+        problems.append(_error("screens", _key_difference(main_keys, required), guide))
+    problems += _check_continuations(guide)
     if forbidden is not None:
         problems += _forbidden_in(guide.title, forbidden, fixes, guide, "")
     for screen in guide.screens:
@@ -120,16 +128,41 @@ def _check_guide(
         if forbidden is not None:
             problems += _forbidden_in(screen.text, forbidden, fixes, guide, screen.key)
     activity = guide.screen(PROMPT_SCREEN)
-    if guide.kind == "week" and activity is not None and len(activity.prompts) < MIN_PROMPTS:
+    prompts = sum(
+        len(screen.prompts) for screen in guide.screens if base_key(screen.key) == PROMPT_SCREEN
+    )
+    if guide.kind == "week" and activity is not None and prompts < MIN_PROMPTS:
         problems.append(
             _error(
                 "prompts",
-                f"{len(activity.prompts)} prompts (quoted lines '> ...'); "
-                f"each week needs at least {MIN_PROMPTS}",
+                f"{prompts} prompts (quoted lines '> ...'); each week needs at least {MIN_PROMPTS}",
                 guide,
                 PROMPT_SCREEN,
             )
         )
+    return problems
+
+
+def written_keys(guide: Guide) -> tuple[str, ...]:
+    """The keys of the screens written in the file (not the generated plan)."""
+    return tuple(screen.key for screen in guide.screens if not screen.generated)
+
+
+def _check_continuations(guide: Guide) -> list[Problem]:
+    """A ``<key>-2`` screen comes right after ``<key>``, and only where a screen may continue."""
+    problems = []
+    for before, screen in zip((None, *guide.screens), guide.screens, strict=False):
+        if not screen.key.endswith(CONTINUATION):
+            continue
+        base = base_key(screen.key)
+        if before is None or before.key != base:
+            problems.append(
+                _error("screens", f"{{#{screen.key}}} must come right after {{#{base}}}", guide)
+            )
+        elif not may_continue(guide.id, base):
+            problems.append(
+                _error("screens", f"{{#{base}}} may not continue on another screen", guide)
+            )
     return problems
 
 
@@ -159,10 +192,58 @@ def _broken_link(library: Library, lang: str, target: str) -> str:
 
 
 def _forbidden_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    """Whole words, and "-stem" entries inside any word (``-fite`` finds ``bafite``)."""
+    alternatives = "|".join(
+        rf"\w*{re.escape(word[1:])}\w*" if word.startswith("-") else re.escape(word)
+        for word in sorted(words, key=len, reverse=True)
+    )
     if not alternatives:
         return None
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def forbidden_fix(word: str, fixes: Mapping[str, str | None]) -> str | None:
+    """The spelling to write instead of ``word``, if the glossary gives one."""
+    folded = word.casefold()
+    if folded in fixes:
+        return fixes[folded]
+    for stem, fix in fixes.items():
+        if stem.startswith("-") and stem[1:] in folded:
+            return folded.replace(stem[1:], (fix or "-").lstrip("-"))
+    return None
+
+
+def forbidden_words(text: str, glossary: Glossary, lang: str) -> list[tuple[str, str | None]]:
+    """Each forbidden spelling in ``text`` once, with the spelling to use instead."""
+    fixes = glossary.forbidden.get(lang, {})
+    pattern = _forbidden_pattern(fixes)
+    if pattern is None:
+        return []
+    found = dict.fromkeys(match.group(0) for match in pattern.finditer(text))
+    return [(word, forbidden_fix(word, fixes)) for word in found]
+
+
+_QUOTED = re.compile(r"<blockquote>.*?</blockquote>|<i>.*?</i>|[«\"“].*?[»\"”]", re.S)
+
+
+def _check_address(guide: Guide, words: Sequence[str]) -> list[Problem]:
+    """The guides speak to both facilitators; prompts and quoted speech may address one person."""
+    if not words:
+        return []
+    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)", re.IGNORECASE)
+    problems = []
+    for screen in guide.screens:
+        spoken_to_facilitators = plain_text(_QUOTED.sub(" ", screen.html))
+        for word in dict.fromkeys(m.group(0) for m in pattern.finditer(spoken_to_facilitators)):
+            problems.append(
+                _error(
+                    "address",
+                    f"{word!r} speaks to one facilitator; the guides speak to both (plural)",
+                    guide,
+                    screen.key,
+                )
+            )
+    return problems
 
 
 def _forbidden_in(
@@ -174,7 +255,7 @@ def _forbidden_in(
 ) -> list[Problem]:
     problems = []
     for word in dict.fromkeys(match.group(0) for match in pattern.finditer(text)):
-        fix = fixes.get(word.casefold())
+        fix = forbidden_fix(word, fixes)
         advice = f" (write {fix!r})" if fix else ""
         problems.append(
             _error("forbidden", f"{word!r} is not {guide.lang} spelling{advice}", guide, screen)
@@ -195,6 +276,7 @@ def _check_similarity(guides: Sequence[Guide]) -> list[Problem]:
         for guide in guides
         if guide.kind == "week"
         for screen in guide.screens
+        if not screen.generated
     ]
     # Each word's n-th occurrence as its own element: a set intersection (in C) then counts the
     # words two screens share, repeats included, which is the numerator of quick_ratio.
@@ -264,12 +346,12 @@ def _check_free_keys(library: Library) -> list[Problem]:
             continue
         versions = [g for lang in LANGUAGES if (g := library.get(lang, guide_id)) is not None]
         for other in versions[1:]:
-            if other.keys != versions[0].keys:
+            if written_keys(other) != written_keys(versions[0]):
                 problems.append(
                     _error(
                         "screens",
-                        f"screen keys {', '.join(other.keys)} differ from the "
-                        f"{versions[0].lang} version's {', '.join(versions[0].keys)}",
+                        f"screen keys {', '.join(written_keys(other))} differ from the "
+                        f"{versions[0].lang} version's {', '.join(written_keys(versions[0]))}",
                         other,
                     )
                 )

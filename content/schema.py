@@ -18,9 +18,16 @@ GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 FALLBACK_ORDER = ("fr", "en", "rn")
 KINDS = ("preparation", "week", "reference")
 PHASES = ("preparation", "safety", "trust", "care", "respect", "orientation", "memory", "closing")
-REVIEW_STATES = ("draft", "reviewed")
 WEEK_COUNT = 15
-FRONT_MATTER_FIELDS = ("id", "kind", "week", "phase", "title", "review")
+FRONT_MATTER_FIELDS = ("id", "kind", "week", "phase", "title")
+# The language every guide is written in first; the others translate it (content/README.md).
+SOURCE_LANG = "en"
+# How long a meeting lasts; every week's plan adds up to it (content/plans/).
+MEETING_MINUTES = 180
+# A screen too long for one phone screen continues on "<key>-2", right after it.
+CONTINUATION = "-2"
+# Screens that may continue that way in a weekly guide (reference guides: any screen).
+WEEK_CONTINUED = ("game", "activity", "watch")
 
 PREPARATION_ID = "preparation"
 WEEK_IDS = tuple(f"week-{number:02d}" for number in range(1, WEEK_COUNT + 1))
@@ -90,6 +97,18 @@ class Screen:
     plain_length: int
     prompts: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
+    # What the translations must share with the source: the sequence of blocks ("p", "ul3",
+    # "ol4", "q2"), the numbers written in digits (sorted), and bold labels opening list items.
+    shape: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    # The version of the text (a hash of what the reader sees), and, in a translation, the version
+    # of the source screen it translates (written on the key line: {#key source=...}).
+    version: str = ""
+    source: str = ""
+    # Made by the bot from language-neutral data (the week's plan), not written in the file: it is
+    # neither translated nor reviewed as text, and the structure rules skip it.
+    generated: bool = False
 
     @property
     def text(self) -> str:
@@ -106,15 +125,10 @@ class Guide:
     week: int | None
     phase: str | None
     title: str
-    review: str
     screens: tuple[Screen, ...]
     path: Path
     lang: str = ""
     issues: tuple[Issue, ...] = field(default=(), compare=False)
-
-    @property
-    def reviewed(self) -> bool:
-        return self.review == "reviewed"
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -140,6 +154,19 @@ def required_screens(guide_id: str) -> tuple[str, ...] | None:
     if kind == "preparation":
         return PREPARATION_SCREENS
     return REFERENCE_SCREENS.get(guide_id)
+
+
+def base_key(key: str) -> str:
+    """``activity-2`` -> ``activity``: a continuation screen belongs to the screen before it."""
+    return key.removesuffix(CONTINUATION)
+
+
+def may_continue(guide_id: str, key: str) -> bool:
+    """Whether screen ``key`` of this guide may continue on ``<key>-2``."""
+    kind = expected_kind(guide_id)
+    if kind == "week":
+        return key in WEEK_CONTINUED
+    return kind == "reference"
 
 
 def split_target(target: str) -> tuple[str, str | None]:
