@@ -27,7 +27,8 @@ from content.guides import (
     Library,
 )
 from content.referrals import REFERRAL_SCREENS, load_directory
-from content.rules import Problem, check_library, forbidden_words
+from content.rules import Problem, check_library
+from content.spelling import forbidden_words
 
 CONTENT_DIR = Path(__file__).resolve().parent
 LOCALES_DIR = CONTENT_DIR.parent / "locales"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
 
 from content.glossary import Glossary
@@ -20,33 +19,15 @@ from content.guides import (
     required_screens,
     split_target,
 )
-from content.schema import CONTINUATION, base_key, may_continue
-from content.telegram_html import plain_text, validate_html
+from content.schema import CONTINUATION, Problem, base_key, may_continue
+from content.spelling import check_address, forbidden_in, forbidden_pattern
+from content.telegram_html import validate_html
 
 MAX_SCREEN_CHARS = 1500
 MIN_PROMPTS = 3
 MAX_SIMILARITY = 0.7
 
 _WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding of the check."""
-
-    severity: str  # "error" or "warning"
-    rule: str
-    message: str
-    lang: str = ""
-    guide: str = ""
-    screen: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.lang}/{self.guide}.md" if self.lang and self.guide else self.lang
-        if self.screen:
-            where += f" {{#{self.screen}}}"
-        text = f"{self.message} [{self.rule}]"
-        return f"{where}: {text}" if where else text
 
 
 def check_library(
@@ -56,10 +37,10 @@ def check_library(
     problems: list[Problem] = []
     problems += _check_presence(library, expected)
     for lang in LANGUAGES:
-        forbidden = _forbidden_pattern(glossary.forbidden.get(lang, {}))
+        forbidden = forbidden_pattern(glossary.forbidden.get(lang, {}))
         for guide in library.guides(lang):
             problems += _check_guide(library, guide, forbidden, glossary.forbidden.get(lang, {}))
-            problems += _check_address(guide, glossary.address.get(lang, ()))
+            problems += check_address(guide, glossary.address.get(lang, ()))
         problems += _check_similarity(library.guides(lang))
         problems += _check_terms(library.guides(lang), lang, glossary)
     problems += _check_free_keys(library)
@@ -107,7 +88,7 @@ def _check_guide(
         problems.append(_error("screens", _key_difference(main_keys, required), guide))
     problems += _check_continuations(guide)
     if forbidden is not None:
-        problems += _forbidden_in(guide.title, forbidden, fixes, guide, "")
+        problems += forbidden_in(guide.title, forbidden, fixes, guide, "")
     for screen in guide.screens:
         if screen.plain_length > MAX_SCREEN_CHARS:
             problems.append(
@@ -126,7 +107,7 @@ def _check_guide(
             if message:
                 problems.append(_error("link", message, guide, screen.key))
         if forbidden is not None:
-            problems += _forbidden_in(screen.text, forbidden, fixes, guide, screen.key)
+            problems += forbidden_in(screen.text, forbidden, fixes, guide, screen.key)
     activity = guide.screen(PROMPT_SCREEN)
     prompts = sum(
         len(screen.prompts) for screen in guide.screens if base_key(screen.key) == PROMPT_SCREEN
@@ -189,78 +170,6 @@ def _broken_link(library: Library, lang: str, target: str) -> str:
     if linked.screen(key) is None:
         return f"link ({target}): {guide_id} has no screen {{#{key}}}"
     return ""
-
-
-def _forbidden_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """Whole words, and "-stem" entries inside any word (``-fite`` finds ``bafite``)."""
-    alternatives = "|".join(
-        rf"\w*{re.escape(word[1:])}\w*" if word.startswith("-") else re.escape(word)
-        for word in sorted(words, key=len, reverse=True)
-    )
-    if not alternatives:
-        return None
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
-def forbidden_fix(word: str, fixes: Mapping[str, str | None]) -> str | None:
-    """The spelling to write instead of ``word``, if the glossary gives one."""
-    folded = word.casefold()
-    if folded in fixes:
-        return fixes[folded]
-    for stem, fix in fixes.items():
-        if stem.startswith("-") and stem[1:] in folded:
-            return folded.replace(stem[1:], (fix or "-").lstrip("-"))
-    return None
-
-
-def forbidden_words(text: str, glossary: Glossary, lang: str) -> list[tuple[str, str | None]]:
-    """Each forbidden spelling in ``text`` once, with the spelling to use instead."""
-    fixes = glossary.forbidden.get(lang, {})
-    pattern = _forbidden_pattern(fixes)
-    if pattern is None:
-        return []
-    found = dict.fromkeys(match.group(0) for match in pattern.finditer(text))
-    return [(word, forbidden_fix(word, fixes)) for word in found]
-
-
-_QUOTED = re.compile(r"<blockquote>.*?</blockquote>|<i>.*?</i>|[«\"“].*?[»\"”]", re.S)
-
-
-def _check_address(guide: Guide, words: Sequence[str]) -> list[Problem]:
-    """The guides speak to both facilitators; prompts and quoted speech may address one person."""
-    if not words:
-        return []
-    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)", re.IGNORECASE)
-    problems = []
-    for screen in guide.screens:
-        spoken_to_facilitators = plain_text(_QUOTED.sub(" ", screen.html))
-        for word in dict.fromkeys(m.group(0) for m in pattern.finditer(spoken_to_facilitators)):
-            problems.append(
-                _error(
-                    "address",
-                    f"{word!r} speaks to one facilitator; the guides speak to both (plural)",
-                    guide,
-                    screen.key,
-                )
-            )
-    return problems
-
-
-def _forbidden_in(
-    text: str,
-    pattern: re.Pattern[str],
-    fixes: Mapping[str, str | None],
-    guide: Guide,
-    screen: str,
-) -> list[Problem]:
-    problems = []
-    for word in dict.fromkeys(match.group(0) for match in pattern.finditer(text)):
-        fix = forbidden_fix(word, fixes)
-        advice = f" (write {fix!r})" if fix else ""
-        problems.append(
-            _error("forbidden", f"{word!r} is not {guide.lang} spelling{advice}", guide, screen)
-        )
-    return problems
 
 
 def _check_similarity(guides: Sequence[Guide]) -> list[Problem]:

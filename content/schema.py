@@ -181,3 +181,22 @@ def sort_key(guide_id: str) -> tuple[int, str]:
         return GUIDE_IDS.index(guide_id), ""
     except ValueError:
         return len(GUIDE_IDS), guide_id
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of the check."""
+
+    severity: str  # "error" or "warning"
+    rule: str
+    message: str
+    lang: str = ""
+    guide: str = ""
+    screen: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.lang}/{self.guide}.md" if self.lang and self.guide else self.lang
+        if self.screen:
+            where += f" {{#{self.screen}}}"
+        text = f"{self.message} [{self.rule}]"
+        return f"{where}: {text}" if where else text
