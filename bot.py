@@ -123,6 +123,26 @@ def parser() -> argparse.ArgumentParser:
     pf.add_argument("--group", type=int, required=True, help="the group's id")
     pf.add_argument("--code", required=True, help="the participant's code")
 
+    rv = sub.add_parser(
+        "reviewer", help="who may review guides and interface strings"
+    ).add_subparsers(dest="action", required=True)
+    rg = rv.add_parser("grant", help="let a registered user review a language")
+    rg.add_argument("user_id", type=int)
+    rg.add_argument("lang", help="rn, fr or en")
+    rg.add_argument(
+        "--name", required=True, help="the reviewer's name, as the programme knows them"
+    )
+    rr = rv.add_parser("revoke", help="end a user's review of a language")
+    rr.add_argument("user_id", type=int)
+    rr.add_argument("lang")
+    rv.add_parser("list", help="every reviewer with their languages")
+
+    rf = sub.add_parser("referrals", help="the services facilitators refer people to, per area")
+    rfa = rf.add_subparsers(dest="action", required=True)
+    rfa.add_parser("check", help="read content/referrals.yaml and say what is wrong or missing")
+    rs = rfa.add_parser("show", help="what a facilitator in this area is shown")
+    rs.add_argument("path", nargs="?", default="", help='an area, e.g. "Gitega/Giheta"')
+
     au = sub.add_parser("audit", help="the audit log, newest first")
     au.add_argument("--limit", type=int, default=50)
 
@@ -134,6 +154,16 @@ def parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     content.add_parser("check", help="validate every guide in every language")
+    cs = content.add_parser(
+        "stamp", help="mark translations as up to date with the source text, after updating them"
+    )
+    cs.add_argument("lang", help="the translation's language: rn or fr")
+    cs.add_argument("targets", nargs="*", help="guides or guide#screen (default: all)")
+    cr = content.add_parser(
+        "review", help="review coverage per language; --export writes the suggestions"
+    )
+    cr.add_argument("--lang", help="one language (default: all)")
+    cr.add_argument("--export", type=Path, help="folder for suggestions and reviewed catalogs")
     ex = content.add_parser("export", help="write the handbook as a static HTML site")
     ex.add_argument("--out", type=Path, required=True)
     return p

@@ -9,7 +9,7 @@ import argparse
 import logging
 import sys
 
-from cli import people, places, records, service
+from cli import content, people, places, records, service
 from cli.setup import Command, prepare
 from models import files
 from models.settings import Settings, SettingsError
@@ -27,7 +27,9 @@ COMMANDS: dict[str, Command] = {
     "area": places.cmd_area,
     "group": places.cmd_group,
     "backup": service.cmd_backup,
-    "content": service.cmd_content,
+    "content": content.cmd_content,
+    "reviewer": content.cmd_reviewer,
+    "referrals": content.cmd_referrals,
     "keygen": service.cmd_keygen,
     "audit": records.cmd_audit,
     "participant": records.cmd_participant,

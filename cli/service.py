@@ -1,4 +1,4 @@
-"""Running the bot and looking after it: run, test, health, status, db, backup, content, keygen."""
+"""Running the bot and looking after it: run, test, health, status, db, backup, keygen."""
 
 from __future__ import annotations
 
@@ -86,18 +86,6 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     written = backup.backup(settings, args.directory)
     for path in written:
         print(f"wrote {path}")
-    return 0
-
-
-def cmd_content(settings: Settings, args: argparse.Namespace) -> int:
-    if args.action == "check":
-        from content.check import run_check
-
-        return run_check()
-    from content.export import export_handbook
-
-    pages = export_handbook(args.out)
-    print(f"wrote {len(pages)} pages to {args.out}")
     return 0
 
 

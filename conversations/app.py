@@ -22,6 +22,7 @@ from conversations import (
     privacy,
     registration,
     reminders,
+    review,
     roster,
     routes,
 )
@@ -58,6 +59,7 @@ FLOWS: list[ModuleType] = [
     coordinator,
     privacy,
     auditlog,
+    review,
 ]
 
 

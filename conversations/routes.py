@@ -80,6 +80,10 @@ CALLBACKS: tuple[tuple[str, str], ...] = (
     ("co:rc", "coordinator: the chart"),
     ("co:rx", "coordinator: the XLSX export"),
     ("co:rv", "coordinator: the CSV export"),
+    # review (/review: guides and interface texts checked by a named reviewer)
+    ("rv", "review: a language's menu"),
+    ("ri", "review: one screen or text, beside its source"),
+    ("rj", "review: a verdict (approve, suggest, discuss)"),
     # privacy, audit log
     ("wp", "/wipe confirmed or not"),
     ("au", "audit log: older entries"),
@@ -98,6 +102,7 @@ TEXT_STEPS: tuple[tuple[str, str], ...] = (
     ("agreement.date", "the date an agreement was reached"),
     ("agreement.summary", "the agreement's summary"),
     ("coordinator.reference", "the reference number of the signed paper"),
+    ("review.suggestion", "a reviewer's corrected text"),
 )
 
 # Steps that carry what was chosen so far while the next answer is a tap, not text.

@@ -22,7 +22,7 @@ from models.clock import clock
 from models.errors import NotFound
 from models.groups import Group, GroupMember
 from models.outbox import OutboxMessage, OutboxStatus
-from models.roster import Participant
+from models.roster import Participant, anonymise
 from models.sweep import Write, any_row
 from models.users import User
 
@@ -124,14 +124,7 @@ async def forget_participant(
     )
     if participant is None:
         raise NotFound("participant")
-    participant.code = f"x{participant.id}"
-    participant.gender = None
-    participant.origin = None
-    if participant.left_at is None:
-        participant.left_at = clock.now()
-    group = await session.get(Group, group_id)
-    if group is not None:
-        group.roster_version += 1
+    anonymise(participant, await session.get(Group, group_id))
     await audit(
         session,
         actor_id=actor_id,

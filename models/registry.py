@@ -11,6 +11,7 @@ from models import (  # noqa: F401
     reminders,
     reports,
     retention,
+    reviews,
     roster,
     service,
     users,

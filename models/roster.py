@@ -1,7 +1,8 @@
 """A group's participants, known only by pseudonymous codes chosen by the facilitators.
 
 The code-to-name key stays on paper with the facilitators. A participant who leaves is marked
-as left, never deleted, so attendance history stays whole.
+as left, never deleted, so attendance history stays whole. Consent is recorded per code; a
+withdrawal removes the code, and the attendance stays only as an anonymous count.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +52,10 @@ class Participant(Base):
     origin: Mapped[str | None] = mapped_column(String(10))
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
+    # Informed consent, per code: the date it was given, and the date it was withdrawn (if so).
+    # After a withdrawal the person's attendance is kept only as an anonymous count.
+    consent_given_on: Mapped[date | None]
+    consent_withdrawn_on: Mapped[date | None]
 
     @property
     def active(self) -> bool:
@@ -215,3 +221,56 @@ async def set_details(
     await audit(
         session, actor_id=actor_id, action="roster.details", record=("participant", participant.id)
     )
+
+
+def anonymise(participant: Participant, group: Group | None) -> None:
+    """The code replaced by a meaningless one, the details cleared, marked as left. Attendance
+    rows stay, anonymous now, so the group's figures do not change.
+
+    The new code starts with "~", which no typed code can (CODE_RE): adding codes can never bring
+    the row back under a new person's code, and it never clashes with a code in use."""
+    participant.code = f"~{participant.id}"
+    participant.gender = None
+    participant.origin = None
+    if participant.left_at is None:
+        participant.left_at = clock.now()
+    if group is not None:
+        group.roster_version += 1
+
+
+async def record_consent(
+    session: AsyncSession,
+    *,
+    group: Group,
+    participant_id: int,
+    given: bool,
+    on: date,
+    actor_id: int | None,
+) -> Participant:
+    """Consent given or withdrawn on a day (the group's local date), at recruitment before the
+    group starts or at any meeting. Given: the date is kept and any withdrawal cleared.
+    Withdrawn: the code is removed (anonymise) and cannot come back."""
+    if on > clock.now().astimezone(ZoneInfo(group.timezone)).date():
+        raise InvalidInput("consent_date_future")
+    # One roster change per group at a time, as in add_codes; the participant is read again
+    # after the lock, so a withdrawal made meanwhile by the other facilitator is seen.
+    await session.refresh(group, with_for_update=True)
+    participant = await session.get(Participant, participant_id, populate_existing=True)
+    if (
+        participant is None
+        or participant.group_id != group.id
+        or participant.consent_withdrawn_on is not None
+    ):
+        raise NotFound("participant")
+    if given:
+        if participant.consent_given_on == on:
+            return participant  # the other facilitator recorded it a moment ago
+        participant.consent_given_on = on
+        participant.consent_withdrawn_on = None
+        action = "participant.consent.given"
+    else:
+        participant.consent_withdrawn_on = on
+        anonymise(participant, group)
+        action = "participant.consent.withdrawn"
+    await audit(session, actor_id=actor_id, action=action, record=("participant", participant.id))
+    return participant

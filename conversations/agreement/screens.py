@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
+from content.referrals import Service
 from conversations.agreement import codec
 from conversations.runtime.callbacks import pack
 from conversations.runtime.reply import Button, Reply
@@ -19,7 +20,14 @@ from conversations.vocabulary.agreements import (
     step_name,
 )
 from locales import Translator
-from models.agreements import OUTSIDE_ROLES, SUMMARY_MAX, WITNESS_ROLES, Answer, from_mask
+from models.agreements import (
+    NOT_A_PARTY,
+    OUTSIDE_ROLES,
+    SUMMARY_MAX,
+    WITNESS_ROLES,
+    Answer,
+    from_mask,
+)
 
 CODES_PER_ROW = 4
 ROLES_PER_ROW = 2
@@ -30,13 +38,15 @@ def _cancel(tr: Translator, key: str = codec.NO_DRAFT) -> list[Button]:
 
 
 def _toggle_rows(
-    labels: Sequence[str], mask: int, data: Callable[[int], str], per_row: int
+    labels: Sequence[str | None], mask: int, data: Callable[[int], str], per_row: int
 ) -> list[list[Button]]:
-    """One button per option, ticked when chosen; `data(i)` is the tap's data for option i."""
+    """One button per option, ticked when chosen; `data(i)` is the tap's data for option i.
+    An option labelled None is not offered (its bit keeps its place in the mask)."""
     rows: list[list[Button]] = []
-    for i, label in enumerate(labels):
+    offered = [(i, label) for i, label in enumerate(labels) if label is not None]
+    for position, (i, label) in enumerate(offered):
         mark = "✓ " if mask & (1 << i) else ""
-        if i % per_row == 0:
+        if position % per_row == 0:
             rows.append([])
         rows[-1].append(Button(f"{mark}{label}", data(i)))
     return rows
@@ -83,8 +93,14 @@ def _violence_buttons(tr: Translator, group_id: int, *, back: bool) -> list[list
     return [[first], [referral], [guide]]
 
 
-def violence_screen(tr: Translator, group_id: int, guide_html: str) -> Reply:
-    text = tr.render("agreement/violence.j2", guide=guide_html)
+def violence_screen(
+    tr: Translator,
+    group_id: int,
+    guide_html: str,
+    services: Sequence[tuple[str, Sequence[Service]]] = (),
+) -> Reply:
+    """The draft has ended: the referral guidance and the services of the group's area."""
+    text = tr.render("agreement/violence.j2", guide=guide_html, services=services)
     return Reply(text, buttons=_violence_buttons(tr, group_id, back=False))
 
 
@@ -132,8 +148,10 @@ def roles_screen(tr: Translator, key: str, group_name: str, *, outside: bool, ma
         options, toggle, done, step = OUTSIDE_ROLES, codec.OUTSIDE, codec.OUTSIDE_DONE, 2
     else:
         options, toggle, done, step = WITNESS_ROLES, codec.WITNESS, codec.WITNESSES_DONE, 3
+    # An official or local leader is never a party (the method keeps the administration out);
+    # the role stays in the list so that the masks of earlier buttons keep their meaning.
     buttons = _toggle_rows(
-        [role_name(tr, r) for r in options],
+        [None if outside and r in NOT_A_PARTY else role_name(tr, r) for r in options],
         mask,
         lambda i: codec.toggles_data(toggle, key, mask ^ (1 << i)),
         ROLES_PER_ROW,

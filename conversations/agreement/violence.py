@@ -5,12 +5,13 @@ a referral is needed (the group's name only, no details)."""
 from __future__ import annotations
 
 from content.guides import default_library
+from content.referrals import default_directory
 from conversations.agreement import codec, screens
 from conversations.agreement.access import RECORDERS, group_in_scope
 from conversations.runtime.reply import Reply
 from conversations.runtime.request import Request
 from conversations.runtime.unit_of_work import handler
-from models import agreements
+from models import agreements, areas
 
 
 def _guide_html(lang: str, guide_id: str, key: str) -> str:
@@ -27,7 +28,10 @@ async def violence(request: Request) -> Reply:
     await agreements.drop_draft(request.session, user_id=request.me.id)
     request.context.state.clear()
     guide = _guide_html(request.tr.lang, "problem-areas", "violence")
-    return screens.violence_screen(request.tr, group.id, guide)
+    area = await areas.get_area(request.session, group.area_id)
+    names = await areas.area_names(request.session, area) if area is not None else []
+    services = default_directory().services(names)
+    return screens.violence_screen(request.tr, group.id, guide, services)
 
 
 @handler(roles=RECORDERS)

@@ -7,9 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from content.export import render_week_document
 from content.guides import PHASES, Guide, Library, default_library, expected_kind, split_target
+from content.referrals import REFERRAL_SCREENS, Service, default_directory
+from content.review import item_index
 from conversations.runtime.callbacks import BadCallback
+from models import areas, groups, reviews
+from models.reviews import Versions
+from models.users import User
 
 PHASE_GUIDE = "phases"
 TOPIC_GUIDE = "problem-areas"
@@ -125,6 +132,51 @@ def screen_links(
 
 
 @lru_cache(maxsize=64)
-def week_document(shown: Guide, lang: str) -> bytes:
-    # Guides are immutable once loaded; rendering reads the file, so each is done once.
-    return render_week_document(shown, lang)
+def week_document(shown: Guide, lang: str, reviewed: frozenset[str]) -> bytes:
+    # Guides are immutable once loaded; rendering reads the file, so each is done once per
+    # review state.
+    return render_week_document(shown, lang, reviewed)
+
+
+async def reviewed_screens(session: AsyncSession, shown: Guide) -> frozenset[str]:
+    """The screens of ``shown`` (as ``guide#key``) approved by a reviewer as they read now."""
+    index = item_index(shown.lang)
+    items = [
+        Versions(item.key, item.source_version, item.version)
+        for screen in shown.screens
+        if (item := index.get(f"{shown.id}#{screen.key}")) is not None
+    ]
+    return frozenset(await reviews.approved(session, shown.lang, items))
+
+
+def is_draft(shown: Guide, index: int, reviewed: frozenset[str]) -> bool:
+    """Whether screen ``index`` says it is a draft: not reviewed as it reads now. The generated
+    plan is a draft while any screen of its week is."""
+    screen = shown.screens[index]
+    if screen.generated:
+        return any(
+            f"{shown.id}#{other.key}" not in reviewed
+            for other in shown.screens
+            if not other.generated
+        )
+    return f"{shown.id}#{screen.key}" not in reviewed
+
+
+async def reader_area(session: AsyncSession, user: User | None) -> list[str]:
+    """Where the reader works, as area names from the province down: a facilitator's first
+    group's colline, a coordinator's area; nothing for others (the national list then)."""
+    if user is None:
+        return []
+    mine = await groups.groups_of(session, user.id)
+    area_id = mine[0].area_id if mine else user.area_id
+    area = await areas.get_area(session, area_id) if area_id is not None else None
+    return await areas.area_names(session, area) if area is not None else []
+
+
+async def services_for(
+    session: AsyncSession, user: User | None, shown: Guide, index: int
+) -> list[tuple[str, tuple[Service, ...]]]:
+    """The referral directory for the reader's area, on the screens that refer people."""
+    if f"{shown.id}#{shown.screens[index].key}" not in REFERRAL_SCREENS:
+        return []
+    return default_directory().services(await reader_area(session, user))

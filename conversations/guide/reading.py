@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from content.guides import WEEK_COUNT, Library
+from content.referrals import Service
 from conversations.guide import access, screens
 from conversations.guide.browsing import week_list
 from conversations.runtime.callbacks import int_part, unpack
@@ -24,13 +26,31 @@ def week_number(args: list[str]) -> int | None:
     return number if 1 <= number <= WEEK_COUNT else None
 
 
-def screen_view(tr: Translator, library: Library, guide_id: str, index: int) -> Reply:
-    """Screen `index` (from 0) of a guide, with its links and the way on."""
+def screen_view(
+    tr: Translator,
+    library: Library,
+    guide_id: str,
+    index: int,
+    reviewed: frozenset[str] = frozenset(),
+    services: Sequence[tuple[str, Sequence[Service]]] = (),
+) -> Reply:
+    """Screen `index` (from 0) of a guide, with its links and the way on; `reviewed`: the
+    guide's screens reviewed as they read now (the others say they are a draft)."""
     guide, fell_back = access.guide(tr.lang, library, guide_id)
     index = access.screen_index(guide, index)
     links = access.screen_links(tr.lang, library, guide, index, limit=screens.MAX_LINKS)
     beside = access.neighbours(tr.lang, library, guide.id)
-    return screens.page(tr, guide, fell_back, index, links, beside)
+    draft = access.is_draft(guide, index, reviewed)
+    return screens.page(tr, guide, fell_back, index, links, beside, draft=draft, services=services)
+
+
+async def reviewed_view(request: Request, library: Library, guide_id: str, index: int) -> Reply:
+    """The screen, marked as a draft unless a reviewer approved it as it reads now."""
+    guide, _ = access.guide(request.tr.lang, library, guide_id)
+    index = access.screen_index(guide, index)
+    reviewed = await access.reviewed_screens(request.session, guide)
+    services = await access.services_for(request.session, request.user, guide, index)
+    return screen_view(request.tr, library, guide_id, index, reviewed, services)
 
 
 @handler(roles=REGISTERED)
@@ -41,7 +61,7 @@ async def week_command(request: Request) -> Reply:
     number = week_number(request.args)
     if number is None or access.week_id(number) not in library.guide_ids():
         return week_list(tr, wrong_week=True)
-    return screen_view(tr, library, access.week_id(number), 0)
+    return await reviewed_view(request, library, access.week_id(number), 0)
 
 
 @handler(roles=REGISTERED)
@@ -55,7 +75,7 @@ async def on_contents(request: Request) -> Reply:
 @handler(roles=REGISTERED)
 async def on_screen(request: Request) -> Reply:
     guide_id, index = unpack(request.data, "gd", 2)
-    return screen_view(request.tr, access.library(), guide_id, int_part(index))
+    return await reviewed_view(request, access.library(), guide_id, int_part(index))
 
 
 @handler(roles=REGISTERED)
@@ -63,4 +83,5 @@ async def on_download(request: Request) -> Reply:
     (guide_id,) = unpack(request.data, "gx", 1)
     tr = request.tr
     guide, _ = access.guide(tr.lang, access.library(), guide_id)
-    return screens.download(tr, guide, access.week_document(guide, tr.lang))
+    reviewed = await access.reviewed_screens(request.session, guide)
+    return screens.download(tr, guide, access.week_document(guide, tr.lang, reviewed))

@@ -4,9 +4,10 @@ Buttons carry a guide id and a screen index, never state (see the package's docs
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from content.guides import REFERENCE_SCREENS, Guide
+from content.referrals import Service
 from conversations.guide.access import PHASE_GUIDE, PREPARATION, TOPIC_GUIDE, LinkTarget
 from conversations.runtime.callbacks import pack
 from conversations.runtime.menu import Np_
@@ -175,8 +176,12 @@ def page(
     index: int,
     links: list[LinkTarget],
     beside: tuple[Guide | None, Guide | None],
+    *,
+    draft: bool,
+    services: Sequence[tuple[str, Sequence[Service]]] = (),
 ) -> Reply:
-    """Screen `index` of a guide, its links, and the way on; `beside`: the guides around it."""
+    """Screen `index` of a guide, its links, and the way on; `beside`: the guides around it.
+    `draft`: the screen is not reviewed as it reads now, and says so."""
     rows = [
         [Button(fit(f"→ {link_label(tr, link)}"), pack("gd", link.guide.id, link.index))]
         for link in links
@@ -193,9 +198,9 @@ def page(
         position=index + 1,
         total=len(guide.screens),
         note=fallback_note(tr, guide, fell_back),
-        # Until the programme has reviewed a guide, every screen of it says so.
-        draft=not guide.reviewed,
+        draft=draft,
         html=guide.screens[index].html,
+        services=services,
     )
     return Reply(text, buttons=rows)
 

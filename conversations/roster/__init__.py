@@ -1,4 +1,5 @@
-"""/roster: a group's participants as pseudonymous codes, added, renamed and marked as left.
+"""/roster: a group's participants as pseudonymous codes, added, renamed, marked as left, and
+whether each gave consent.
 
 The callback data and the pending steps are described in codec.py."""
 

@@ -1,6 +1,10 @@
-"""Changing one participant: details, a new code, marking them as left.
+"""Changing one participant: consent, details, a new code, marking them as left.
 
-Nobody is deleted: a participant who leaves keeps their attendance history."""
+Nobody is deleted: a participant who leaves keeps their attendance history. A withdrawal of
+consent removes the code; the attendance stays as an anonymous count.
+
+Consent is recorded with today's date in the group's local time: the facilitator records it
+at the meeting where it is given or withdrawn."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from conversations.runtime.request import Request
 from conversations.runtime.unit_of_work import handler
 from models import roster
 from models.errors import InvalidInput
+from models.meetings import local_today
 from models.roster import Gender, Origin
 
 
@@ -24,8 +29,25 @@ async def participant_action(request: Request) -> Reply:
     tr = request.tr
     if not participant.active:
         people = await access.people(request, group)
-        return screens.has_left(tr, group, people, participant.code, new=False)
+        return screens.gone(tr, group, people, participant, new=False)
     actor = request.me.id
+    if op in (codec.CONSENT_GIVEN, codec.CONSENT_WITHDRAWN):
+        given = op == codec.CONSENT_GIVEN
+        code = participant.code
+        await roster.record_consent(
+            request.session,
+            group=group,
+            participant_id=participant.id,
+            given=given,
+            on=local_today(group),
+            actor_id=actor,
+        )
+        people = await access.people(request, group)
+        if given:
+            return screens.roster_screen(tr, group, people, consent_given=code)
+        return screens.roster_screen(tr, group, people, withdrawn=True)
+    if op == codec.ASK_WITHDRAWN:
+        return screens.confirm_withdrawn(tr, group, participant)
     if op in codec.DETAIL_OPS:
         value = codec.DETAIL_OPS[op]
         await roster.set_details(
@@ -61,7 +83,7 @@ async def rename(request: Request) -> Reply:
     tr = request.tr
     if not participant.active:
         people = await access.people(request, group)
-        return screens.has_left(tr, group, people, participant.code, new=True)
+        return screens.gone(tr, group, people, participant, new=True)
     old = participant.code
     try:
         await roster.rename(

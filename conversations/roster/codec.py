@@ -4,9 +4,11 @@ Callback data:
   ro:<g>             the roster of group g
   ra:<g>             ask for codes to add
   rl:<g>             the participants who left
-  rp:<g>:<p>         one participant: details, rename, mark as left
+  rp:<g>:<p>         one participant: consent, details, rename, mark as left
   rx:<g>:<p>:<op>    f / m (gender), rt / rs (returnee / resident), rn (rename),
-                     lq (ask to mark as left), ly (mark as left)
+                     lq (ask to mark as left), ly (mark as left),
+                     cg (consent given today), cq (ask to record a withdrawal),
+                     cw (consent withdrawn: the code is removed)
 
 Pending steps (the text the bot waits for): ADD with the group's id, RENAME with
 "<group>:<participant>".
@@ -31,6 +33,8 @@ DETAIL_OPS: dict[str, Gender | Origin] = {
     "rs": Origin.RESIDENT,
 }
 ASK_RENAME, ASK_LEFT, MARK_LEFT = "rn", "lq", "ly"
+CONSENT_GIVEN, ASK_WITHDRAWN, CONSENT_WITHDRAWN = "cg", "cq", "cw"
+OTHER_OPS = (ASK_RENAME, ASK_LEFT, MARK_LEFT, CONSENT_GIVEN, ASK_WITHDRAWN, CONSENT_WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def action(group_id: int, participant_id: int, op: str) -> str:
 
 
 def parse_op(op: str) -> str:
-    if op not in DETAIL_OPS and op not in (ASK_RENAME, ASK_LEFT, MARK_LEFT):
+    if op not in DETAIL_OPS and op not in OTHER_OPS:
         raise BadCallback(op)
     return op
 

@@ -25,6 +25,8 @@ from models.roster import Gender, Origin, Participant
 PER_ROW = 3
 SHOWN_REFUSALS = 10
 SHOWN_CHARS = 20
+# Before a code in the roster's list: consent not recorded yet.
+NO_CONSENT = "○"
 
 
 def _shown(text: str) -> str:
@@ -41,6 +43,15 @@ def _back(tr: Translator, data: str) -> list[list[Button]]:
     return [[Button("‹ " + tr.pgettext("roster", "Back"), data)]]
 
 
+def _consented(participant: Participant) -> bool:
+    return participant.consent_given_on is not None and participant.consent_withdrawn_on is None
+
+
+def _listed_left(left: list[Participant]) -> list[Participant]:
+    """Those who left and may come back; a withdrawn consent removed the code for good."""
+    return [p for p in left if p.consent_withdrawn_on is None]
+
+
 def roster_screen(
     tr: Translator,
     group: Group,
@@ -50,12 +61,16 @@ def roster_screen(
     has_left: str | None = None,
     marked_left: str | None = None,
     renamed: tuple[str, str] | None = None,
+    consent_given: str | None = None,
+    withdrawn: bool = False,
     new: bool = False,
     toast: str | None = None,
     removed: bool = False,
 ) -> Reply:
-    """The roster, with what was just added or refused, or a note on one person's code."""
+    """The roster, with what was just added or refused, or a note on one person's code. Each
+    code without recorded consent carries a mark."""
     active = people.active
+    left = _listed_left(people.left)
     refused: list[tuple[str, str]] = []
     if result is not None:
         for raw, reason in result.rejected[:SHOWN_REFUSALS]:
@@ -64,8 +79,10 @@ def roster_screen(
     text = tr.render(
         "roster/roster.j2",
         group_name=group.name,
-        codes=[p.code for p in active],
+        codes=[(p.code, _consented(p)) for p in active],
         count=len(active),
+        consented=sum(1 for p in active if _consented(p)),
+        mark=NO_CONSENT,
         maximum=roster.MAX_PARTICIPANTS,
         result=result,
         refused=refused,
@@ -74,6 +91,8 @@ def roster_screen(
         has_left=has_left,
         marked_left=marked_left,
         renamed=renamed,
+        consent_given=consent_given,
+        withdrawn=withdrawn,
         removed=removed,
     )
     buttons: list[list[Button]] = []
@@ -81,8 +100,8 @@ def roster_screen(
         buttons.append([Button("+ " + tr.pgettext("roster", "Add codes"), pack("ra", group.id))])
     codes = [Button(p.code, pack("rp", group.id, p.id)) for p in active]
     buttons += [codes[i : i + PER_ROW] for i in range(0, len(codes), PER_ROW)]
-    if people.left:
-        label = tr.pgettext("roster", "Left the group: {count}").format(count=len(people.left))
+    if left:
+        label = tr.pgettext("roster", "Left the group: {count}").format(count=len(left))
         buttons.append([Button(label, pack("rl", group.id))])
     return Reply(text, buttons=buttons, new=new, toast=toast)
 
@@ -91,6 +110,16 @@ def has_left(tr: Translator, group: Group, people: People, code: str, new: bool)
     """A button or answer about someone who left meanwhile: the current roster, saying so."""
     toast = tr.pgettext("roster", "This person has left the group. Here is the current roster.")
     return roster_screen(tr, group, people, has_left=code, new=new, toast=None if new else toast)
+
+
+def gone(
+    tr: Translator, group: Group, people: People, participant: Participant, new: bool
+) -> Reply:
+    """Someone no longer on the roster; after a withdrawal of consent, without their old code."""
+    if participant.consent_withdrawn_on is None:
+        return has_left(tr, group, people, participant.code, new)
+    toast = tr.pgettext("roster", "This person has left the group. Here is the current roster.")
+    return roster_screen(tr, group, people, withdrawn=True, new=new, toast=None if new else toast)
 
 
 def _detail_button(
@@ -105,10 +134,12 @@ def _detail_button(
 
 
 def participant_screen(tr: Translator, group: Group, participant: Participant) -> Reply:
+    given = participant.consent_given_on
     text = tr.render(
         "roster/participant.j2",
         group_name=group.name,
         code=participant.code,
+        consent_given=tr.date(given) if given is not None else None,
         gender=gender_name(tr, participant.gender),
         origin=origin_name(tr, participant.origin),
     )
@@ -116,12 +147,30 @@ def participant_screen(tr: Translator, group: Group, participant: Participant) -
     def op(name: str) -> str:
         return codec.action(group.id, participant.id, name)
 
+    consent = []
+    if given is None:
+        consent.append(
+            [Button(tr.pgettext("roster", "Consent given today"), op(codec.CONSENT_GIVEN))]
+        )
+    consent.append([Button(tr.pgettext("roster", "Consent withdrawn"), op(codec.ASK_WITHDRAWN))])
     buttons = [
+        *consent,
         [Button(tr.pgettext("roster", "Rename"), op(codec.ASK_RENAME))],
         [_detail_button(tr, group, participant, gender) for gender in GENDERS],
         [_detail_button(tr, group, participant, origin) for origin in ORIGINS],
         [Button(tr.pgettext("roster", "Mark as left"), op(codec.ASK_LEFT))],
         *_back(tr, pack("ro", group.id)),
+    ]
+    return Reply(text, buttons=buttons)
+
+
+def confirm_withdrawn(tr: Translator, group: Group, participant: Participant) -> Reply:
+    """What a withdrawal does, before it is done: it cannot be undone."""
+    text = tr.render("roster/confirm_withdrawn.j2", code=participant.code)
+    yes = tr.pgettext("roster", "Yes, consent withdrawn")
+    buttons = [
+        [Button(yes, codec.action(group.id, participant.id, codec.CONSENT_WITHDRAWN))],
+        *_back(tr, pack("rp", group.id, participant.id)),
     ]
     return Reply(text, buttons=buttons)
 
@@ -141,7 +190,9 @@ def roster_full(tr: Translator) -> Reply:
 
 def left_list(tr: Translator, group: Group, left: list[Participant]) -> Reply:
     people = [
-        (p.code, tr.date(tr.local(p.left_at, group.timezone).date())) for p in left if p.left_at
+        (p.code, tr.date(tr.local(p.left_at, group.timezone).date()))
+        for p in _listed_left(left)
+        if p.left_at
     ]
     text = tr.render("roster/left.j2", group_name=group.name, people=people)
     return Reply(text, buttons=_back(tr, pack("ro", group.id)))

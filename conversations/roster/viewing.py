@@ -50,5 +50,5 @@ async def show_participant(request: Request) -> Reply:
     group, participant = await access.participant_in_group(request, group_id, participant_id)
     if not participant.active:
         people = await access.people(request, group)
-        return screens.has_left(request.tr, group, people, participant.code, new=False)
+        return screens.gone(request.tr, group, people, participant, new=False)
     return screens.participant_screen(request.tr, group, participant)

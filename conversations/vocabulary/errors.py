@@ -13,6 +13,7 @@ from models.agreements import MIN_PARTIES, REFERENCE_MAX, SUMMARY_MAX
 from models.errors import DomainError
 from models.groups import WEEKS
 from models.meetings import CORRECTION_DAYS, FOLLOW_UP_MAX, LATE_ENTRY_DAYS, NOTE_MAX
+from models.reviews import REVIEWER_NAME_MAX, SUGGESTION_MAX
 from models.roster import CODE_MAX
 
 
@@ -34,6 +35,7 @@ def error_sentences(tr: Translator) -> dict[str, str]:
         **_meetings(tr),
         **_dates(tr),
         **_agreements(tr),
+        **_reviews(tr),
     }
 
 
@@ -148,6 +150,9 @@ def _roster(tr: Translator) -> dict[str, str]:
         "code_duplicate": tr.pgettext(
             "error", "That code is already on this roster. Choose another code."
         ),
+        "consent_date_future": tr.pgettext(
+            "error", "Consent cannot be recorded for a day still to come. Record it on the day."
+        ),
     }
 
 
@@ -244,6 +249,11 @@ def _agreements(tr: Translator) -> dict[str, str]:
             "That choice is not on the list any more. Please choose again from the latest message.",
         ),
         "summary_empty": tr.pgettext("error", "Please send the summary as a short text."),
+        "official_party": tr.pgettext(
+            "error",
+            "An official or local leader is never a party: the programme documents agreements "
+            "without the administration. Please choose again.",
+        ),
         "summary_too_long": tr.pgettext(
             "error",
             "That summary is longer than {limit} characters. Please send a shorter one (no "
@@ -262,4 +272,29 @@ def _agreements(tr: Translator) -> dict[str, str]:
         "step": tr.pgettext(
             "error", "That follow-up question is not known. Please answer from the latest message."
         ),
+    }
+
+
+def _reviews(tr: Translator) -> dict[str, str]:
+    """Reviewing guides and interface texts (/review, and the operator's reviewer command)."""
+    return {
+        "not_reviewer": tr.pgettext(
+            "error",
+            "Reviewing is for people the programme has named as reviewers of a language. "
+            "Ask your coordinator.",
+        ),
+        "review_changed": tr.pgettext(
+            "error",
+            "This text has changed since it was shown. Open /review again to see it as it reads "
+            "now.",
+        ),
+        "suggestion_empty": tr.pgettext("error", "Please type the text as it should read."),
+        "suggestion_too_long": tr.pgettext(
+            "error", "That suggestion is longer than {limit} characters. Please send a shorter one."
+        ).format(limit=SUGGESTION_MAX),
+        "reviewer_name": tr.pgettext(
+            "error",
+            "Give the reviewer's name as the programme knows them, at most {limit} letters.",
+        ).format(limit=REVIEWER_NAME_MAX),
+        "reviewer": tr.pgettext("error", "That person does not review this language."),
     }

@@ -83,6 +83,7 @@ from models.agreements.retention import erase_summaries, find_old_drafts
 from models.agreements.status import REFERENCE_RE, Done, acknowledge, clean_reference, document
 from models.agreements.tables import (
     FOLLOW_UPS,
+    NOT_A_PARTY,
     OUTSIDE_ROLES,
     REFERENCE_MAX,
     WITNESS_ROLES,
@@ -102,6 +103,7 @@ __all__ = [
     "FOLLOW_UPS",
     "FOLLOW_UP_HOUR",
     "MIN_PARTIES",
+    "NOT_A_PARTY",
     "OUTSIDE_ROLES",
     "REFERENCE_MAX",
     "REFERENCE_RE",

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.agreements.tables import OUTSIDE_ROLES, WITNESS_ROLES, AgreementDraft, Kind
+from models.agreements.tables import NOT_A_PARTY, OUTSIDE_ROLES, WITNESS_ROLES, AgreementDraft, Kind
 from models.clock import clock
 from models.errors import Conflict, DomainError, InvalidInput, NotFound
 from models.groups import Group
@@ -130,6 +130,8 @@ async def set_roles(
     """Outside parties (`which` "outside") or witnesses, by role: a mask over their roles."""
     if which == "outside":
         roles = from_mask(mask, OUTSIDE_ROLES)
+        if NOT_A_PARTY & set(roles):
+            raise InvalidInput("official_party")
         draft.outside_roles = ",".join(roles)
     else:
         roles = from_mask(mask, WITNESS_ROLES)

@@ -40,6 +40,9 @@ class Answer(enum.StrEnum):
 # Roles only, never names. Witnesses are never officials: agreements are documented without
 # interference of the administrative authorities (content/guides/*/agreements.md, witnesses).
 OUTSIDE_ROLES = ("family", "neighbour", "elder", "religious", "leader", "other")
+# Roles kept for reading older records but never chosen again: the programme documents agreements
+# without the administration, so an official or local leader is not a party.
+NOT_A_PARTY = frozenset({"leader"})
 WITNESS_ROLES = ("member", "elder", "family", "neighbour", "religious", "other")
 # Months after the date reached: step name -> months.
 FOLLOW_UPS = {"m1": 1, "m3": 3}

@@ -173,10 +173,10 @@ async def test_recorded_alerted_acknowledged_documented_and_followed_up(
     assert answers == {"m1": "holds", "m3": "renegotiated"}
 
 
+@pytest.mark.parametrize("lang", ["rn", "fr"])
 async def test_violence_is_refused_with_referral_guidance_and_nothing_stored(
-    tg: TelegramTestServer, bot: Any, db: Database
+    tg: TelegramTestServer, bot: Any, db: Database, lang: str
 ) -> None:
-    lang = "fr"
     group, facilitator, first, _ = await people(tg, db, lang)
     # A draft begun for land is dropped when the matter turns out to be violence.
     await facilitator.send("/agreement")
@@ -191,6 +191,12 @@ async def test_violence_is_refused_with_referral_guidance_and_nothing_stored(
     assert violence is not None and never is not None
     assert violence.title in screen.plain
     assert a(lang, "No agreement is recorded for violence.") in screen.plain
+    # The services of the group's area follow, unknown ones as still to be completed.
+    guide = translator(lang)
+    assert guide.pgettext("guide", "Services in your area") in screen.plain
+    assert f"{guide.pgettext('guide', 'Legal help')}: " + guide.pgettext(
+        "guide", "to be completed by your programme"
+    ) in screen.plain
     screen = await step(facilitator, screen, a(lang, "Why never an agreement"))
     assert never.title in screen.plain
     screen = await step(facilitator, screen, a(lang, "Tell the coordinator a referral is needed"))

@@ -6,7 +6,6 @@ catalogs carry the guide's translations; guide text is compared with content/gui
 
 from __future__ import annotations
 
-import html
 import itertools
 import shutil
 import time
@@ -416,57 +415,3 @@ def test_week_numbers() -> None:
     assert week_number(["15"]) == 15
     for wrong in (["0"], ["16"], ["abc"], ["7", "8"], [], ["٧"], ["-1"], ["7.0"]):
         assert week_number(wrong) is None
-
-
-# --- the draft marker -------------------------------------------------------------------------
-
-DRAFT = ("guide", "Draft, not yet checked by the programme.")
-
-
-@pytest.fixture
-def library_with_week_1_reviewed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
-    root = tmp_path / "guides"
-    shutil.copytree(GUIDES_DIR, root)
-    for lang in ("rn", "fr"):
-        path = root / lang / "week-01.md"
-        path.write_text(path.read_text().replace("review: draft", "review: reviewed", 1))
-    library = Library.load(root)
-    monkeypatch.setattr(guide_access, "default_library", lambda: library)
-    return library
-
-
-@pytest.mark.parametrize("lang", ["rn", "fr"])
-async def test_an_unreviewed_screen_says_it_is_a_draft_and_a_reviewed_one_does_not(
-    tg: TelegramTestServer,
-    bot: Any,
-    db: Database,
-    library_with_week_1_reviewed: Library,
-    lang: str,
-) -> None:
-    library = library_with_week_1_reviewed
-    reviewed, draft = library.get(lang, "week-01"), library.get(lang, "week-02")
-    assert reviewed is not None and reviewed.reviewed
-    assert draft is not None and not draft.reviewed
-    marker = translator(lang).pgettext(*DRAFT)
-    assert marker != DRAFT[1], "the marker is translated"
-    person = await register(tg, db, 706, Role.FACILITATOR, lang)
-
-    await person.send("/week 2")
-    message = await person.next_message()
-    assert_screen(message, lang, draft, 0)
-    assert message.plain.split("\n")[2] == marker
-    message = await tap(person, message, pack("gd", "week-02", 1))
-    assert marker in message.plain
-
-    await person.send("/week 1")
-    message = await person.next_message()
-    assert_screen(message, lang, reviewed, 0)
-    assert marker not in message.plain
-
-    # The downloaded week says it too, in the reader's language.
-    await person.send("/week 2")
-    message = await person.next_message()
-    await person.tap_data(message, pack("gx", "week-02"))
-    sent = await person.next_message()
-    assert sent.document is not None and sent.document.data is not None
-    assert html.escape(marker) in sent.document.data.decode("utf-8")

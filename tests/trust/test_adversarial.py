@@ -24,7 +24,7 @@ from babel.dates import get_day_names
 from conversations.roster import STAFF
 from conversations.runtime.menu import commands_for
 from locales import BABEL_LOCALES, LANGUAGES, translator
-from models import users
+from models import reviews, users
 from models.clock import clock
 from models.db import Database
 from models.groups import Group
@@ -201,6 +201,18 @@ async def walk_for_everyone(world: World) -> None:
     await world.press("facA", tr("privacy", "Keep"))
 
 
+async def walk_the_review(world: World) -> None:
+    """The admin reviews the guides of their language: the menu, an item, a verdict."""
+    async with world.db.write() as session:
+        await reviews.grant_reviewer(
+            session, user_id=world.user_ids["admin"], lang=LANG, name="Kwzq Reviewer", actor_id=None
+        )
+    await world.say("admin", "/review")
+    await world.press("admin", tr("review", "Start with the next due"))
+    await world.press("admin", tr("review", "For discussion"))
+    await world.press("admin", "↑ " + tr("review", "Review menu"))
+
+
 async def walk_a_month_later(world: World) -> None:
     clock.set(A_MONTH_LATER)
     await run_sweep(world.db)
@@ -220,6 +232,7 @@ async def harvest(world: World) -> dict[str, str]:
     (agreement_id,) = await victim_agreements(world.db, world.group_ids("A", "C"))
     await walk_the_coordinator(world, agreement_id)
     await walk_for_everyone(world)
+    await walk_the_review(world)
     await walk_a_month_later(world)
     # A draft left open, so that forged taps meet a live draft key.
     await world.say("facA", "/agreement")
