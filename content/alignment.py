@@ -174,7 +174,7 @@ def _record_screen(guide: Guide) -> list[Problem]:
                     RECORD_SCREEN,
                 )
             )
-        elif label.rstrip(" :") not in known:
+        elif label.rstrip(" :\u00a0") not in known:
             problems.append(
                 _error(
                     "record",

@@ -65,8 +65,11 @@ def load_directory(path: Path = REFERRALS_PATH) -> Directory:
         raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         return Directory({}, (f"{path.name} cannot be read: {error}",))
+    listed = raw.get("areas") if isinstance(raw, dict) else None
+    if not isinstance(listed, dict):
+        return Directory({}, ("'areas:' must list areas, each with its kinds of services",))
     areas: dict[str, dict[str, tuple[Service, ...] | None]] = {}
-    for area, kinds in (raw.get("areas") or {}).items():
+    for area, kinds in listed.items():
         area = str(area).strip().strip("/")
         if not isinstance(kinds, dict):
             problems.append(f"{area}: list services by kind ({', '.join(KINDS)})")

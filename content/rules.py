@@ -132,7 +132,8 @@ def written_keys(guide: Guide) -> tuple[str, ...]:
 def _check_continuations(guide: Guide) -> list[Problem]:
     """A ``<key>-2`` screen comes right after ``<key>``, and only where a screen may continue."""
     problems = []
-    for before, screen in zip((None, *guide.screens), guide.screens, strict=False):
+    written = [screen for screen in guide.screens if not screen.generated]
+    for before, screen in zip((None, *written), written, strict=False):
         if not screen.key.endswith(CONTINUATION):
             continue
         base = base_key(screen.key)

@@ -47,7 +47,10 @@ def forbidden_words(text: str, glossary: Glossary, lang: str) -> list[tuple[str,
     return [(word, forbidden_fix(word, fixes)) for word in found]
 
 
-_QUOTED = re.compile(r"<blockquote>.*?</blockquote>|<i>.*?</i>|[«\"“].*?[»\"”]", re.S)
+# Prompts, italics and quoted speech (the HTML writes a straight quote as &quot;).
+_QUOTED = re.compile(
+    r"<blockquote>.*?</blockquote>|<i>.*?</i>|&quot;.*?&quot;|[«\"“].*?[»\"”]", re.S
+)
 
 
 def check_address(guide: Guide, words: Sequence[str]) -> list[Problem]:

@@ -1,15 +1,15 @@
 """The guide engine: parsing, Telegram rendering, the content check and the HTML export.
 
-Most tests build a complete, valid library of guides in a temporary folder (every guide in every
-language, with made-up words so no two weeks look alike), prove that it passes, then break one
-thing and prove that exactly that is reported.
+Most tests copy a complete, valid library of guides (tests/content/library.py: every guide in
+every language, with made-up words so no two weeks look alike, the translations stamped, a plan
+for each week), prove that it passes, then break one thing and prove that exactly that is
+reported.
 """
 
 from __future__ import annotations
 
 import io
-import random
-import shutil
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -28,115 +28,30 @@ from content.guides import (
     LANGUAGES,
     REFERENCE_IDS,
     WEEK_IDS,
+    WEEK_SCREENS,
     Guide,
     Library,
-    expected_kind,
     parse_guide,
-    required_screens,
 )
 from content.telegram_html import escape, plain_text, utf16_len, validate_html
-
-SYLLABLES = [consonant + vowel for consonant in "bdgkmnprst" for vowel in "aeiou"]
-PHASES = {1: "safety", 3: "trust", 5: "care", 8: "respect", 11: "orientation", 13: "memory"}
-FREE_KEYS = ("overview", "steps")
-
-
-def words(rng: random.Random, count: int) -> str:
-    return " ".join(
-        "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))) for _ in range(count)
-    )
-
-
-def phase_of(week: int) -> str:
-    if week == 15:
-        return "closing"
-    return PHASES[max(start for start in PHASES if start <= week)]
-
-
-def guide_source(lang: str, guide_id: str, bodies: dict[str, str] | None = None) -> str:
-    """A valid guide file; ``bodies`` replaces the text of some screens."""
-    rng = random.Random(f"{lang}/{guide_id}")
-    kind = expected_kind(guide_id)
-    meta = [f"id: {guide_id}", f"kind: {kind}"]
-    if kind == "week":
-        week = int(guide_id.removeprefix("week-"))
-        meta += [f"week: {week}", f"phase: {phase_of(week)}"]
-    elif kind == "preparation":
-        meta.append("phase: preparation")
-    meta += [f"title: {words(rng, 3)}", "review: draft"]
-    parts = ["---", *meta, "---", ""]
-    for key in required_screens(guide_id) or FREE_KEYS:
-        body = f"{words(rng, 30)}.\n\n- {words(rng, 6)}\n- {words(rng, 6)}"
-        if key == "activity":
-            body += "".join(f"\n\n> {words(rng, 7)}?" for _ in range(3))
-        if (bodies or {}).get(key) is not None:
-            body = (bodies or {})[key]
-        parts += [f"{{#{key}}}", f"## {key.title()} {words(rng, 2)}", "", body, ""]
-    return "\n".join(parts)
-
-
-def key_terms(lang: str) -> str:
-    return " ".join(
-        term.stems(lang)[0] for term in load_glossary().terms if term.key_term and term.stems(lang)
-    )
-
-
-def write(root: Path, lang: str, guide_id: str, text: str) -> None:
-    (root / lang).mkdir(parents=True, exist_ok=True)
-    (root / lang / f"{guide_id}.md").write_text(text, encoding="utf-8")
-
-
-def write_guide(root: Path, lang: str, guide_id: str, **bodies: str) -> None:
-    write(root, lang, guide_id, guide_source(lang, guide_id, bodies))
-
-
-@pytest.fixture(scope="session")
-def valid_library_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("valid") / "guides"
-    for lang in LANGUAGES:
-        for guide_id in GUIDE_IDS:
-            bodies = {}
-            if guide_id == "preparation":
-                bodies["overview"] = f"{words(random.Random(lang), 20)} {key_terms(lang)}."
-            if guide_id == "week-01":
-                bodies["objectives"] = "See [the activity of week 2](week-02#activity) first."
-            write_guide(root, lang, guide_id, **bodies)
-    return root
-
-
-@pytest.fixture
-def guides(valid_library_dir: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the valid library, for one test to break."""
-    root = tmp_path / "guides"
-    shutil.copytree(valid_library_dir, root)
-    return root
-
-
-_parsed: dict[tuple[str, str, str], Guide] = {}
-
-
-def load(root: Path) -> Library:
-    """Library.load, reusing the parse of files that a test did not change (it saves seconds)."""
-    found = []
-    for lang in LANGUAGES:
-        for path in sorted((root / lang).glob("*.md")):
-            key = (lang, path.name, path.read_text(encoding="utf-8"))
-            if key not in _parsed:
-                _parsed[key] = parse_guide(key[2], path=path, lang=lang)
-            found.append(_parsed[key])
-    return Library(found, root)
-
-
-def problems_of(root: Path) -> list[tuple[str, str, str, str, str]]:
-    found = check_library(load(root), load_glossary())
-    return [(p.severity, p.rule, p.lang, p.guide, p.screen) for p in found]
+from locales import translator
+from tests.content.library import (
+    PLAN,
+    alignment_problems,
+    guide_source,
+    load,
+    plans_dir,
+    problems_of,
+    write,
+    write_guide,
+)
 
 
 def parse(text: str, lang: str = "en", name: str = "agreements") -> Guide:
     return parse_guide(text, path=Path(f"{lang}/{name}.md"), lang=lang)
 
 
-FRONT = "---\nid: agreements\nkind: reference\ntitle: T\nreview: draft\n---\n\n"
+FRONT = "---\nid: agreements\nkind: reference\ntitle: T\n---\n\n"
 
 
 # --- parsing and rendering -------------------------------------------------------------------
@@ -145,25 +60,20 @@ FRONT = "---\nid: agreements\nkind: reference\ntitle: T\nreview: draft\n---\n\n"
 def test_guide_is_parsed_into_screens_with_front_matter() -> None:
     guide = parse(
         "---\nid: week-03\nkind: week\nweek: 3\nphase: trust\ntitle: Building trust\n"
-        "review: reviewed\n---\n\n{#objectives}\n## What for\n\nText.\n\n"
+        "---\n\n{#objectives}\n## What for\n\nText.\n\n"
         "{#activity}\n## Whom do we trust?\n\nAsk:\n\n> Whom do you go to?\n> Why them?\n\n"
         "> What helps?\n",
         name="week-03",
     )
     assert (guide.id, guide.kind, guide.week, guide.phase) == ("week-03", "week", 3, "trust")
-    assert (guide.title, guide.review, guide.reviewed, guide.lang) == (
-        "Building trust",
-        "reviewed",
-        True,
-        "en",
-    )
+    assert (guide.title, guide.lang) == ("Building trust", "en")
     assert guide.keys == ("objectives", "activity")
     activity = guide.screens[1]
     assert activity.title == "Whom do we trust?"
     assert activity.html.startswith("<b>Whom do we trust?</b>\n\nAsk:\n\n<blockquote>")
     assert activity.prompts == ("Whom do you go to?", "Why them?", "What helps?")
     assert activity.plain_length == len(plain_text(activity.html))
-    assert [issue.message for issue in guide.issues if issue.rule != "front-matter"] == []
+    assert guide.issues == ()
 
 
 def test_nasty_text_is_escaped_for_telegram() -> None:
@@ -250,15 +160,19 @@ def test_screen_structure_mistakes(source: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("front", "expected"),
     [
-        ("id: agreements\nkind: reference\ntitle: T\n  review: draft", "line 5 is not"),
-        ("id: agreements\nkind: [reference\ntitle: T\nreview: draft", "kind '[reference'"),
-        ("id: agreements\nkind: week\ntitle: T\nreview: draft", "is a reference guide"),
-        ("id: other\nkind: reference\ntitle: T\nreview: draft", "differs from the file name"),
-        ("id: agreements\nkind: reference\ntitle: T\nreview: done", "review 'done'"),
-        ("id: agreements\nkind: reference\ntitle: T", "missing field 'review'"),
-        ("id: agreements\nkind: reference\ntitle: T\nreview: draft\nreveiw: x", "unknown field"),
-        ("id: agreements\nkind: reference\ntitle: T\nreview: draft\nweek: 2", "only weekly"),
-        ("id: agreements\nkind: reference\ntitle: T\nreview: draft\nphase: calm", "phase 'calm'"),
+        ("id: agreements\nkind: reference\ntitle: T\n  phase: trust", "line 5 is not"),
+        ("id: agreements\nkind: [reference\ntitle: T", "kind '[reference'"),
+        ("id: agreements\nkind: week\ntitle: T", "is a reference guide"),
+        ("id: other\nkind: reference\ntitle: T", "differs from the file name"),
+        ("id: agreements\ntitle: T", "missing field 'kind'"),
+        ("id: agreements\nkind: reference\ntitle: T\nreveiw: x", "unknown field 'reveiw'"),
+        ("id: agreements\nkind: reference\ntitle: T\nweek: 2", "only weekly"),
+        ("id: agreements\nkind: reference\ntitle: T\nphase: calm", "phase 'calm'"),
+        # Review state lives in the review records, no longer in the files.
+        (
+            "id: agreements\nkind: reference\ntitle: T\nreview: draft",
+            "unknown field 'review' (fields: id, kind, week, phase, title)",
+        ),
     ],
 )
 def test_front_matter_mistakes(front: str, expected: str) -> None:
@@ -270,7 +184,7 @@ def test_front_matter_mistakes(front: str, expected: str) -> None:
 def test_title_with_a_french_colon_needs_no_quotes() -> None:
     guide = parse(
         "---\nid: agreements\nkind: reference   # a comment\n"
-        "title: Après la semaine 15 : l'entraide\nreview: draft\n---\n\n{#overview}\n## T\n\nx\n"
+        "title: Après la semaine 15 : l'entraide\n---\n\n{#overview}\n## T\n\nx\n"
     )
     assert (guide.title, guide.kind, guide.issues) == (
         "Après la semaine 15 : l'entraide",
@@ -280,9 +194,7 @@ def test_title_with_a_french_colon_needs_no_quotes() -> None:
 
 
 def test_weekly_front_matter_must_match_the_file() -> None:
-    text = (
-        "---\nid: week-04\nkind: week\nweek: 5\ntitle: T\nreview: draft\n---\n\n{#x}\n## T\n\ny\n"
-    )
+    text = "---\nid: week-04\nkind: week\nweek: 5\ntitle: T\n---\n\n{#x}\n## T\n\ny\n"
     messages = [issue.message for issue in parse(text, name="week-04").issues]
     assert any("does not match the file name" in message for message in messages)
     assert any("missing field 'phase'" in message for message in messages)
@@ -335,11 +247,36 @@ def test_library_order_and_lookups(guides: Path) -> None:
         library.guide("rn", "week-16")
 
 
+def test_each_week_shows_its_plan_after_the_objectives(guides: Path) -> None:
+    (plans_dir(guides) / "week-04.yaml").unlink()
+    library = Library.load(guides)
+    for lang in LANGUAGES:
+        week = library.get(lang, "week-03")
+        assert week is not None
+        assert week.keys == ("objectives", "plan", *WEEK_SCREENS[1:])
+        plan = week.screens[1]
+        assert plan.generated and not any(screen.generated for screen in week.screens[2:])
+        # The plan's total, the minutes of each part and who leads, in the reader's language.
+        assert plan.title == translator(lang).pgettext("guide", "Plan: {minutes} minutes").format(
+            minutes=180
+        )
+        lead = translator(lang).pgettext("guide", "first facilitator")
+        assert f"{translator(lang).pgettext('guide', '{minutes} min').format(minutes=25)}, " in (
+            plan.text
+        )
+        assert lead in plan.text and PLAN["food"][lang] in plan.text
+        assert validate_html(plan.html) == []
+        # A week without a plan shows none (the check reports it missing).
+        without = library.get(lang, "week-04")
+        assert without is not None and "plan" not in without.keys
+
+
 # --- the check -------------------------------------------------------------------------------
 
 
 def test_valid_library_passes(guides: Path, tmp_path: Path) -> None:
     assert problems_of(guides) == []
+    assert alignment_problems(guides) == []
     out = io.StringIO()
     assert run_check(guides, tmp_path / "no-locales", out) == 0
     report = out.getvalue()
@@ -379,8 +316,9 @@ def test_copy_pasted_week_fails(guides: Path) -> None:
     source = (guides / "fr" / "week-02.md").read_text(encoding="utf-8")
     copy = source.replace("id: week-02", "id: week-03").replace("week: 2", "week: 3")
     # A few words changed here and there do not make it a new week.
-    front_end = copy.index("{#")
-    copy = copy[:front_end] + copy[front_end:].replace(" ", " kuku ", 3)
+    # (in the text, not on the key lines: they carry the stamps)
+    text_start = copy.index("\n\n", copy.index("{#"))
+    copy = copy[:text_start] + copy[text_start:].replace(" ", " kuku ", 3)
     write(guides, "fr", "week-03", copy)
     found = problems_of(guides)
     assert found and all(problem[:4] == ("error", "similar", "fr", "week-03") for problem in found)
@@ -449,7 +387,7 @@ def test_markdown_mistakes_are_errors(guides: Path) -> None:
 
 
 def test_unused_glossary_term_is_only_a_warning(guides: Path, tmp_path: Path) -> None:
-    write_guide(guides, "rn", "preparation", overview="Nta jambo.")
+    write_guide(guides, "rn", "preparation", overview="Nta jambo, iminota 180.")
     found = problems_of(guides)
     assert found and all(problem[:3] == ("warning", "glossary", "rn") for problem in found)
     messages = [p.message for p in check_library(load(guides), load_glossary())]
@@ -458,7 +396,7 @@ def test_unused_glossary_term_is_only_a_warning(guides: Path, tmp_path: Path) ->
 
 
 def test_run_check_reports_and_fails(guides: Path, tmp_path: Path) -> None:
-    write_guide(guides, "rn", "week-01", closing="Ibyo.")
+    write_guide(guides, "rn", "week-01", closing="Ibyo.\n\n- kamu reto\n- siba gonu")
     out = io.StringIO()
     assert run_check(guides, tmp_path, out) == 1
     assert "rn/week-01.md {#closing}: 'Ibyo' is not rn spelling (write 'ivyo')" in out.getvalue()
@@ -575,6 +513,57 @@ def test_week_document_is_small_and_standalone(guides: Path) -> None:
     assert page.hrefs == ["#game"] and "game" in page.ids
     assert "<strong>la semaine 5</strong>" in data.decode()
     assert data.startswith(b'<!DOCTYPE html><html lang="fr">')
+
+
+DRAFT = '<p class="draft">{}</p>'
+
+
+def draft(lang: str) -> str:
+    return DRAFT.format(
+        translator(lang).pgettext("guide", "Draft, not yet checked by the programme.")
+    )
+
+
+def test_week_document_marks_every_screen_not_reviewed_and_shows_the_plan(guides: Path) -> None:
+    guide = Library.load(guides).get("fr", "week-03")
+    assert guide is not None
+    marker = draft("fr")
+    assert "Brouillon" in marker, "the marker is in the reader's language"
+    text = render_week_document(
+        guide, "fr", frozenset({"week-03#game", "week-04#opening"})
+    ).decode()
+    headings = re.findall(r'<h2 id="([a-z0-9-]+)">.*?</h2>(<p class="draft">[^<]*</p>)?', text)
+    assert [key for key, _ in headings] == list(WEEK_SCREENS)
+    assert {key for key, marked in headings if not marked} == {"game"}
+    # The guide is a draft as a whole (under its title), and each screen under its heading.
+    assert text.count(marker) == 1 + len(WEEK_SCREENS) - 1
+    assert text.index("<h1>") < text.index(marker) < text.index('<h2 id="objectives">')
+    # The week's plan, between the objectives and the opening.
+    plan = text.index('<section id="plan">')
+    assert text.index('<h2 id="objectives">') < plan < text.index('<h2 id="opening">')
+    assert PLAN["food"]["fr"] in text[plan:]
+    # The stamps on the translation's key lines are for the check, never shown.
+    assert "source=" not in text
+    reviewed = frozenset(f"week-03#{key}" for key in WEEK_SCREENS)
+    assert 'class="draft"' not in render_week_document(guide, "fr", reviewed).decode()
+
+
+def test_handbook_marks_drafts_per_language(guides: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    week_three = frozenset(f"week-03#{key}" for key in WEEK_SCREENS)
+    export_handbook(out, Library.load(guides), reviewed={"rn": week_three})
+    page = (out / "rn" / "week-03.html").read_text(encoding="utf-8")
+    assert 'class="draft"' not in page
+    assert '<section id="plan">' in page
+    assert draft("rn") in (out / "rn" / "week-04.html").read_text(encoding="utf-8")
+    french = (out / "fr" / "week-03.html").read_text(encoding="utf-8")
+    assert french.count(draft("fr")) == 1 + len(WEEK_SCREENS)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    kirundi = index[index.index('<section lang="rn"') : index.index('<section lang="fr"')]
+    item = re.search(r'<li><a href="rn/week-03.html">.*?</li>', kirundi)
+    assert item is not None and "draft" not in item.group(0)
+    item = re.search(r'<li><a href="rn/week-04.html">.*?</li>', kirundi)
+    assert item is not None and "draft" in item.group(0)
 
 
 # --- the real content ------------------------------------------------------------------------

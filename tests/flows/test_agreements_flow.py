@@ -194,9 +194,11 @@ async def test_violence_is_refused_with_referral_guidance_and_nothing_stored(
     # The services of the group's area follow, unknown ones as still to be completed.
     guide = translator(lang)
     assert guide.pgettext("guide", "Services in your area") in screen.plain
-    assert f"{guide.pgettext('guide', 'Legal help')}: " + guide.pgettext(
-        "guide", "to be completed by your programme"
-    ) in screen.plain
+    assert (
+        f"{guide.pgettext('guide', 'Legal help')}: "
+        + guide.pgettext("guide", "to be completed by your programme")
+        in screen.plain
+    )
     screen = await step(facilitator, screen, a(lang, "Why never an agreement"))
     assert never.title in screen.plain
     screen = await step(facilitator, screen, a(lang, "Tell the coordinator a referral is needed"))
