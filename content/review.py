@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import yaml
 from babel.messages.pofile import read_po
 
 from content.guides import LANGUAGES, SOURCE_LANG, Library, default_library
@@ -30,6 +31,36 @@ SAFETY_WEEK_SCREENS = ("watch",)
 UNREVIEWED_COMMENT = "unreviewed"
 
 
+SUGGESTIONS_DIR = Path(__file__).resolve().parent / "suggestions"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A rewording of existing text proposed by the content maintainer, for a native reviewer."""
+
+    text: str
+    suggestion: str
+    why: str
+
+
+def proposals(lang: str, guide_id: str, root: Path = SUGGESTIONS_DIR) -> dict[str, list[Proposal]]:
+    """The proposals for one guide in one language, by screen key."""
+    path = root / lang / f"{guide_id}.yaml"
+    if not path.exists():
+        return {}
+    found: dict[str, list[Proposal]] = {}
+    for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        if isinstance(entry, dict) and entry.get("screen") and entry.get("suggestion"):
+            found.setdefault(str(entry["screen"]), []).append(
+                Proposal(
+                    str(entry.get("text") or ""),
+                    str(entry["suggestion"]),
+                    str(entry.get("why") or ""),
+                )
+            )
+    return found
+
+
 @dataclass(frozen=True)
 class ReviewItem:
     """One guide screen or interface string in one language, as a reviewer sees it."""
@@ -44,6 +75,8 @@ class ReviewItem:
     version: str
     source_version: str
     safety: bool
+    # Rewordings proposed for this screen (content/suggestions/<lang>/), waiting for a reviewer.
+    proposals: tuple[Proposal, ...] = ()
 
     @property
     def versions(self) -> tuple[str, str]:
@@ -63,6 +96,7 @@ def screen_items(library: Library, lang: str) -> list[ReviewItem]:
     items = []
     for guide in library.guides(lang):
         source = library.get(SOURCE_LANG, guide.id)
+        proposed = proposals(lang, guide.id)
         for screen in guide.screens:
             if screen.generated:
                 continue
@@ -80,6 +114,7 @@ def screen_items(library: Library, lang: str) -> list[ReviewItem]:
                     # The source screen is reviewed against itself.
                     source_version=original.version if original else screen.version,
                     safety=is_safety_screen(guide.id, screen.key),
+                    proposals=tuple(proposed.get(screen.key, ())),
                 )
             )
     return items

@@ -235,3 +235,16 @@ async def test_review_is_refused_to_a_person_who_is_not_a_reviewer(
     await trainee.tap_data(refusal, pack("ri", lang, 0))
     answer = await trainee.wait_for_callback_answer()
     assert answer.text == refusal.plain
+
+
+def test_a_kirundi_rewording_proposed_by_the_maintainer_is_shown_to_the_reviewer() -> None:
+    from conversations.review import screens
+    from conversations.review.access import Progress
+
+    items = content_review.review_items("rn")
+    number, item = next((n, i) for n, i in enumerate(items) if i.proposals)
+    progress = Progress(0, 0, 0, 0, 0, 0, due=(number,))
+    reply = screens.item(translator("rn"), "rn", number, item, progress)
+    proposal = item.proposals[0]
+    assert rv("rn", "Proposed rewording, not in the guide yet:") in reply.text
+    assert proposal.suggestion[:100] in reply.text
