@@ -195,8 +195,10 @@ async def test_violence_is_refused_with_referral_guidance_and_nothing_stored(
     guide = translator(lang)
     assert guide.pgettext("guide", "Services in your area") in screen.plain
     assert (
-        f"{guide.pgettext('guide', 'Legal help')}: "
-        + guide.pgettext("guide", "to be completed by your programme")
+        guide.pgettext("guide", "{label}: {text}").format(
+            label=guide.pgettext("guide", "Legal help"),
+            text=guide.pgettext("guide", "to be completed by your programme"),
+        )
         in screen.plain
     )
     screen = await step(facilitator, screen, a(lang, "Why never an agreement"))
