@@ -40,6 +40,7 @@ class OutboxKind(enum.StrEnum):
     AGREEMENT_REFERRAL = "agreement.referral"
     AGREEMENT_FOLLOWUP = "agreement.followup"
     DIGEST = "digest"
+    MONTHLY_EXPORT = "monthly_export"
     # Not a message: a message the person typed, deleted from the chat once it is stored.
     DELETE_TYPED = "delete_typed"
 

@@ -5,6 +5,7 @@ finder is added here, and the application composes this plan (conversations/app.
 from __future__ import annotations
 
 from models import agreements, privacy, reminders, reports, retention, sweep
+from models.reports.monthly import find_monthly_exports
 
 # Every table with free text: what retention erases after RETENTION_MONTHS.
 ERASERS: tuple[retention.Eraser, ...] = (
@@ -23,6 +24,7 @@ PLAN = sweep.Plan(
         "agreement_follow_ups": agreements.find_follow_ups,
         "agreement_drafts": agreements.find_old_drafts,
         "coordinator_digests": reports.find_digests,
+        "monthly_exports": find_monthly_exports,
     },
     sweepers={"retention": retention.erasing(ERASERS)},
 )

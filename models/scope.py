@@ -7,9 +7,9 @@ everything, a trainee's nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Select, false, select, true
+from sqlalchemy import Select, and_, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,6 +23,8 @@ class Scope:
     user_id: int
     role: Role
     area_path: str | None
+    # A part of the area chosen for a report: only the groups at or below this path.
+    within: str | None = None
 
     @classmethod
     async def of(cls, session: AsyncSession, user: User) -> Scope:
@@ -32,7 +34,19 @@ class Scope:
             path = area.path if area else None
         return cls(user_id=user.id, role=Role(user.role), area_path=path)
 
+    def narrowed(self, area_path: str | None) -> Scope:
+        """The same scope, limited to an area inside it (ignored when it is not inside)."""
+        if area_path is None or not self.contains_path(area_path):
+            return self
+        return replace(self, within=area_path)
+
     def group_filter(self) -> ColumnElement[bool]:
+        own = self._own_filter()
+        if self.within is None:
+            return own
+        return and_(own, Group.area_path.startswith(self.within, autoescape=True))
+
+    def _own_filter(self) -> ColumnElement[bool]:
         if self.role == Role.ADMIN:
             return true()
         if self.role == Role.COORDINATOR:

@@ -39,6 +39,13 @@ class User(Base):
     unreachable_at: Mapped[datetime | None]
     # The command menu last pushed to this chat ("role:language:n"): set again only on change.
     menu_key: Mapped[str | None] = mapped_column(String(32))
+    # A coordinator's last choice in /report: the period ("month", "quarter", "all" or
+    # "YYYY-MM-DD..YYYY-MM-DD"), the area (None: their whole area), and the monthly files.
+    # The area is a preference, not a link: an area that no longer exists (or is no longer in
+    # their scope) is read as their whole area, so it needs no foreign key.
+    report_period: Mapped[str | None] = mapped_column(String(32))
+    report_area_id: Mapped[int | None]
+    monthly_export: Mapped[bool] = mapped_column(default=False)
 
     @property
     def active(self) -> bool:

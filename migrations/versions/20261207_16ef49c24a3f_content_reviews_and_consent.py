@@ -4,6 +4,7 @@ Revision ID: 16ef49c24a3f
 Revises: 9c4e2b7d1f30
 Create Date: 2026-12-07 00:00:00
 
+A coordinator's choices in /report (period, area, monthly files) are kept on their user.
 Reviewing a language is a capability beside a person's role (reviewers); each verdict on a guide
 screen or interface string is kept with the versions it saw (content_reviews). Consent is
 recorded per participant code: the date given and the date withdrawn.
@@ -58,22 +59,25 @@ def upgrade() -> None:
     with op.batch_alter_table('content_reviews', schema=None) as batch_op:
         batch_op.create_index('ix_content_reviews_lang_item', ['lang', 'item'], unique=False)
 
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('consent_given_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('consent_withdrawn_on', sa.Date(), nullable=True))
-
+    # Plain ADD COLUMN, never a batch "copy and move": on SQLite that recreates the table, and
+    # dropping the old one would cascade to every row that refers to it.
+    op.add_column("users", sa.Column("report_period", sa.String(length=32), nullable=True))
+    op.add_column("users", sa.Column("report_area_id", sa.Integer(), nullable=True))
+    op.add_column(
+        "users",
+        sa.Column("monthly_export", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("participants", sa.Column("consent_given_on", sa.Date(), nullable=True))
+    op.add_column("participants", sa.Column("consent_withdrawn_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.drop_column('consent_withdrawn_on')
-        batch_op.drop_column('consent_given_on')
-
-    with op.batch_alter_table('content_reviews', schema=None) as batch_op:
-        batch_op.drop_index('ix_content_reviews_lang_item')
-
-    op.drop_table('content_reviews')
-    with op.batch_alter_table('reviewers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reviewers_user_id'))
-
-    op.drop_table('reviewers')
+    # Plain DROP COLUMN (SQLite 3.35 and later), never a batch copy, which would cascade.
+    for column in ("monthly_export", "report_area_id", "report_period"):
+        op.drop_column("users", column)
+    for column in ("consent_withdrawn_on", "consent_given_on"):
+        op.drop_column("participants", column)
+    op.drop_index("ix_content_reviews_lang_item", table_name="content_reviews")
+    op.drop_table("content_reviews")
+    op.drop_index(op.f("ix_reviewers_user_id"), table_name="reviewers")
+    op.drop_table("reviewers")

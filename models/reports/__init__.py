@@ -1,7 +1,14 @@
 """What coordinators see: the figures of an area, the rows of its exports, the weekly digest.
 
     figures   per-group summaries and flags, totals (`area_report`, `group_summaries`, ...)
-    export    the rows of the XLSX and CSV exports (`export_rows`, the column names)
+    tables    the shared types of the exports: Column, Table, Figure, the vocabularies
+    period    the period a report covers
+    export    the tables of the exports (`export_tables`: export_meetings, export_agreements)
+    preferences  a coordinator's choices in /report (period, area, monthly files)
+    monthly   the monthly files: the sweep that queues them
+    indicators  the programme's indicators (`programme_indicators`, `INDICATORS`), read by
+              indicators_facts and suppressed by indicators_suppress
+    places    the groups of a scope with the names of their province, commune and colline
     digest    the Monday digest: the sweep that queues it, the figures it shows
     rows      reading many rows a partition at a time
 
@@ -16,12 +23,8 @@ from models.reports.digest import (
     find_digests,
 )
 from models.reports.export import (
-    AGREEMENT_COLUMNS,
-    ATTENDANCE_COLUMNS,
-    MEETING_COLUMNS,
-    WEEK_COLUMNS,
-    Export,
-    export_rows,
+    TABLES,
+    export_tables,
 )
 from models.reports.figures import (
     PREP_WARNING_DAYS,
@@ -37,31 +40,40 @@ from models.reports.figures import (
     report_totals,
     visible_groups,
 )
+from models.reports.indicators import INDICATORS, RETAINED_MIN, programme_indicators
+from models.reports.indicators_suppress import MIN_COUNT
+from models.reports.period import Period
 from models.reports.rows import PARTITION_ROWS, stream_rows
+from models.reports.tables import VOCABULARIES, Column, Figure, Table
 
 __all__ = [
-    "AGREEMENT_COLUMNS",
-    "ATTENDANCE_COLUMNS",
     "DIGEST_HOUR",
     "DIGEST_WEEKDAY",
-    "MEETING_COLUMNS",
+    "INDICATORS",
+    "MIN_COUNT",
     "PARTITION_ROWS",
     "PREP_WARNING_DAYS",
     "RECENT_DAYS",
     "RECORD_GRACE",
     "RECORD_WINDOW",
-    "WEEK_COLUMNS",
+    "RETAINED_MIN",
+    "TABLES",
+    "VOCABULARIES",
     "AreaReport",
-    "Export",
+    "Column",
+    "Figure",
     "GroupSummary",
+    "Period",
+    "Table",
     "Totals",
     "area_report",
     "count_groups",
     "digest_figures",
     "digest_period",
-    "export_rows",
+    "export_tables",
     "find_digests",
     "group_summaries",
+    "programme_indicators",
     "report_totals",
     "stream_rows",
     "visible_groups",

@@ -4,7 +4,7 @@ figures it shows when it is sent."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -27,7 +27,7 @@ def digest_period(local: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-async def _zones_by_area(session: AsyncSession) -> list[tuple[str, str, int]]:
+async def zones_by_area(session: AsyncSession) -> list[tuple[str, str, int]]:
     """(area path, time zone, groups) of every group not closed, for all coordinators at once."""
     rows = await session.execute(
         select(Group.area_path, Group.timezone, func.count())
@@ -38,7 +38,7 @@ async def _zones_by_area(session: AsyncSession) -> list[tuple[str, str, int]]:
     return [(path, tz, int(n)) for path, tz, n in rows.all()]
 
 
-def _digest_zone(zones: list[tuple[str, str, int]], area_path: str | None) -> str | None:
+def main_zone(zones: list[tuple[str, str, int]], area_path: str | None) -> str | None:
     """The time zone most of the coordinator's groups meet in; None when they have no group."""
     if not area_path:
         return None
@@ -72,10 +72,10 @@ async def find_digests(session: AsyncSession, now: datetime) -> Write | None:
             )
         )
     )
-    zones = await _zones_by_area(session)
+    zones = await zones_by_area(session)
     messages = []
     for coordinator_id, area_path in coordinators:
-        tz = _digest_zone(zones, area_path)
+        tz = main_zone(zones, area_path)
         if tz is None:
             continue
         local = now.astimezone(ZoneInfo(tz))
@@ -95,3 +95,10 @@ async def digest_figures(session: AsyncSession, *, user: User, now: datetime) ->
     if Role(user.role) not in (Role.COORDINATOR, Role.ADMIN):
         return None
     return await area_report(session, await Scope.of(session, user), now)
+
+
+async def area_today(session: AsyncSession, user: User, now: datetime) -> date:
+    """Today in the time zone most of the person's groups meet in (UTC when they have none)."""
+    area = await session.get(Area, user.area_id) if user.area_id is not None else None
+    tz = main_zone(await zones_by_area(session), area.path if area is not None else "/")
+    return now.astimezone(ZoneInfo(tz)).date() if tz else now.date()

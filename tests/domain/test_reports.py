@@ -10,23 +10,18 @@ from datetime import UTC, date, datetime, timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from exports import writers as exports
+import exports
+from exports import ExportMeta
 from locales import translator
 from models import meetings, roster
 from models.clock import clock
 from models.db import Database
-from models.groups import WEEKS
 from models.meetings import MeetingStatus, Reason
 from models.outbox import OutboxMessage
-from models.reports import (
-    AGREEMENT_COLUMNS,
-    ATTENDANCE_COLUMNS,
-    MEETING_COLUMNS,
-    Export,
-    export_rows,
-    group_summaries,
-    report_totals,
-)
+from models.reports import group_summaries, report_totals
+from models.reports.export import TABLES, export_tables
+from models.reports.period import Period
+from models.reports.tables import Table
 from models.roster import active_participants
 from models.scope import Scope
 from models.sweep import run_sweep
@@ -128,69 +123,70 @@ async def test_an_unrecorded_meeting_is_flagged_a_day_later(db: Database) -> Non
 async def test_exports_match_the_database_and_hold_no_free_text(db: Database) -> None:
     ids = await build(db)
     tr = translator("fr")
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
     async with db.read() as s:
-        rows = await export_rows(s, await scope_for(s, 41))
-        nothing = await export_rows(s, await scope_for(s, 44))
-    assert nothing.meetings == nothing.attendance == nothing.agreements == []
-    assert [(r[2], r[3], r[4], r[7], r[8]) for r in rows.meetings] == [
+        tables = {t.name: t for t in await export_tables(s, await scope_for(s, 41), november)}
+        nothing = await export_tables(s, await scope_for(s, 44), november)
+    assert all(table.rows == [] for table in nothing)
+    meetings_table = tables["meetings"]
+    at = meetings_table.column_names.index
+    assert [
+        (r[at("week")], r[at("status")], r[at("date")], r[at("present")], r[at("absent")])
+        for r in meetings_table.rows
+    ] == [
         (1, "held", date(2026, 11, 4), 3, 2),
         (2, "held", date(2026, 11, 11), 4, 1),
         (3, "held", date(2026, 11, 18), 3, 2),
         (4, "cancelled", date(2026, 11, 25), None, None),
     ]
+    assert {r[:3] for r in meetings_table.rows} == {("Gitega", "Giheta", "Kabuye")}
     # The register: a row per participant, a column per week (Amahoro's weeks 1 to 3 held).
-    register = {r[2]: r for r in rows.attendance}
+    register_table = tables["register"]
+    first_week = register_table.column_names.index("week_1")
+    register = {r[register_table.column_names.index("participant")]: r for r in register_table.rows}
     assert sorted(register) == ["A1", "A2", "A3", "A4", "A5"]
-    weeks = {day: n for n, day in enumerate(ABSENT, start=1)}
+    weeks = {day: n for n, day in enumerate(ABSENT)}
     absent = {
-        (day, code) for code, row in register.items() for day, n in weeks.items() if row[2 + n] == 0
+        (day, code)
+        for code, row in register.items()
+        for day, n in weeks.items()
+        if row[first_week + n] == 0
     }
     assert absent == {(day, code) for day, codes in ABSENT.items() for code in codes}
-    assert all(v is None for row in register.values() for v in row[6 : 3 + WEEKS])
+    assert all(v is None for row in register.values() for v in row[first_week + 3 : -2])
     assert register["A1"][-2:] == (0, 3) and register["A4"][-2:] == (3, 0)
-    assert len(rows.attendance[0]) == len(ATTENDANCE_COLUMNS)
-    (agreement,) = rows.agreements
-    assert agreement[0] == ids["agreement"] and agreement[4] == "A2 A4"
-    assert "field" not in " ".join(str(v) for v in agreement)
+    (agreement,) = tables["agreements"].rows
+    assert agreement[tables["agreements"].column_names.index("agreement")] == ids["agreement"]
+    assert agreement[tables["agreements"].column_names.index("parties")] == 2
 
-    book = load_workbook(io.BytesIO(exports.workbook(tr, rows)), read_only=True)
-    assert book.sheetnames == [
-        tr.pgettext("export", n) for n in ("Sessions", "Attendance", "Agreements")
-    ]
-    sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
-    assert list(sheets[0][0]) == exports.headers(tr, MEETING_COLUMNS)
-    assert [r[4].date() for r in sheets[0][1:]] == [r[4] for r in rows.meetings]
-    assert [tuple(r) for r in sheets[1][1:]] == rows.attendance
-    assert sheets[1][0][3] == tr.pgettext("export", "Week {number}").format(number=1)
-    assert sheets[2][1][0] == ids["agreement"] and len(sheets[2][0]) == len(AGREEMENT_COLUMNS)
-
-    files = exports.csv_files(tr, rows)
-    assert [name for name, _, _ in files] == ["sessions", "attendance", "agreements"]
-    table = list(csv.reader(io.StringIO(files[1][2].decode("utf-8-sig"))))
-    assert table[0] == exports.headers(tr, ATTENDANCE_COLUMNS) and len(table) == 6
-    assert table[1][:6] == [str(ids["amahoro"]), "Amahoro", "A1", "0", "0", "0"]
+    meta = ExportMeta("Gitega / Giheta", november, "coordinator", datetime(2026, 11, 25, 14))
+    data = exports.workbook(tr, list(tables.values()), [], meta)
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    # The agreement's summary ("... the lower field ...") and no note reach any sheet.
+    cells = " ".join(
+        str(value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
+    assert "field" not in cells and "A2" in cells
+    files = exports.csv_files(tr, list(tables.values()), [], meta)
+    register_csv = next(data for name, _, data in files if name.startswith("register"))
+    table = list(csv.reader(io.StringIO(register_csv.decode("utf-8-sig")), delimiter=";"))
+    assert len(table) == 6 and table[1][:3] == ["Gitega", "Giheta", "Kabuye"]
 
 
 def test_text_in_the_workbook_stays_text() -> None:
     """A group name or reference that looks like a formula or a link is written as text."""
-    meeting = (1, '=HYPERLINK("http://x")', 1, "held", date(2026, 11, 4), "", 1, 1, 0)
-    rows = Export([meeting], [], [])
-    book = load_workbook(io.BytesIO(exports.workbook(translator("rn"), rows)))
-    cell = book.worksheets[0]["B2"]
-    assert cell.value == meeting[1] and cell.data_type == "s"
-
-
-def test_the_chart_is_a_small_png() -> None:
-    from PIL import Image
-
-    png = exports.attendance_chart(
-        [("Amahoro", 0.67), ("Ubumwe", None), ("Ejo ya kera n'ubu n'ejo hazoza", 1.0)],
-        title="Présence, 4 dernières semaines",
-        no_data="pas de données",
-    )
-    assert png.startswith(b"\x89PNG") and len(png) < 20_000
-    image = Image.open(io.BytesIO(png))
-    assert image.size[0] == exports.WIDTH and image.size[1] > 3 * exports.ROW
+    name = '=HYPERLINK("http://x")'
+    meeting = ("Gitega", "Giheta", "Kabuye", 1, name, 1, "held", date(2026, 11, 4), None, 1, 1, 0)
+    period = Period(date(2026, 11, 1), date(2026, 11, 30))
+    meta = ExportMeta("Gitega", period, "coordinator", datetime(2026, 11, 25, 14))
+    table = Table("meetings", TABLES["meetings"], [meeting])
+    book = load_workbook(io.BytesIO(exports.workbook(translator("rn"), [table], [], meta)))
+    sheet = next(ws for ws in book.worksheets if ws.max_row == 2 and ws["E2"].value == name)
+    assert sheet["E2"].data_type == "s"
 
 
 async def _digests(db: Database) -> list[tuple[int, str]]:

@@ -1,0 +1,1 @@
+"""The files in exports/, read back: workbooks, CSV files, the chart, DHIS2 payloads."""
