@@ -17,6 +17,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -143,6 +144,22 @@ def parser() -> argparse.ArgumentParser:
     rs = rfa.add_parser("show", help="what a facilitator in this area is shown")
     rs.add_argument("path", nargs="?", default="", help='an area, e.g. "Gitega/Giheta"')
 
+    ex = sub.add_parser("export", help="the programme's files for the office (audited)")
+    ex.add_argument("--area", help='an area, e.g. "Gitega/Giheta" (default: every area)')
+    ex.add_argument(
+        "--from", dest="start", type=_day, help="first day, YYYY-MM-DD (default: the start)"
+    )
+    ex.add_argument(
+        "--to",
+        dest="end",
+        type=_day,
+        help="last day, YYYY-MM-DD (default: today; dhis2: the last whole month)",
+    )
+    ex.add_argument("--format", choices=("xlsx", "csv", "dhis2"), default="xlsx")
+    ex.add_argument("--mapping", type=Path, help="DHIS2 only: the filled-in mapping file")
+    ex.add_argument("--lang", choices=("rn", "fr", "en"), default="fr", help="headers and labels")
+    ex.add_argument("--out", type=Path, required=True, help="the folder to write into")
+
     au = sub.add_parser("audit", help="the audit log, newest first")
     au.add_argument("--limit", type=int, default=50)
 
@@ -167,6 +184,13 @@ def parser() -> argparse.ArgumentParser:
     ex = content.add_parser("export", help="write the handbook as a static HTML site")
     ex.add_argument("--out", type=Path, required=True)
     return p
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,7 @@ import argparse
 import logging
 import sys
 
-from cli import content, people, places, records, service
+from cli import content, exporting, people, places, records, service
 from cli.setup import Command, prepare
 from models import files
 from models.settings import Settings, SettingsError
@@ -32,6 +32,7 @@ COMMANDS: dict[str, Command] = {
     "referrals": content.cmd_referrals,
     "keygen": service.cmd_keygen,
     "audit": records.cmd_audit,
+    "export": exporting.cmd_export,
     "participant": records.cmd_participant,
 }
 

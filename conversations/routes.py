@@ -80,6 +80,13 @@ CALLBACKS: tuple[tuple[str, str], ...] = (
     ("co:rc", "coordinator: the chart"),
     ("co:rx", "coordinator: the XLSX export"),
     ("co:rv", "coordinator: the CSV export"),
+    ("co:ro", "coordinator: the report again"),
+    ("co:rp", "coordinator: the report's periods"),
+    ("co:rq", "coordinator: a period chosen"),
+    ("co:rt", "coordinator: two dates to be typed"),
+    ("co:ra", "coordinator: the areas to choose from"),
+    ("co:rs", "coordinator: an area chosen"),
+    ("co:rm", "coordinator: the monthly files on or off"),
     # review (/review: guides and interface texts checked by a named reviewer)
     ("rv", "review: a language's menu"),
     ("ri", "review: one screen or text, beside its source"),
@@ -102,6 +109,7 @@ TEXT_STEPS: tuple[tuple[str, str], ...] = (
     ("agreement.date", "the date an agreement was reached"),
     ("agreement.summary", "the agreement's summary"),
     ("coordinator.reference", "the reference number of the signed paper"),
+    ("coordinator.period", "the first and last day of a report's period"),
     ("review.suggestion", "a reviewer's corrected text"),
 )
 

@@ -13,7 +13,9 @@ that scope is answered as not found, whatever the button data says.
                      the digest) and the Acknowledge tap on an alert
     agreement_views  an agreement's details, acknowledging from them, its reference typed
     lists            /pending, /groups
-    report           /report, the chart and the exports
+    report           /report, the chart and the exports, for the chosen period and area
+    choices          the period, the area and the monthly files of /report
+    report_screens   what /report shows, and its choices
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 # alerts registers the outbox renderers when the package is imported.
-from conversations.coordinator import agreement_views, alerts, codec, lists, report
+from conversations.coordinator import agreement_views, alerts, choices, codec, lists, report
 from conversations.coordinator.access import COORDINATORS
 from conversations.runtime.callbacks import pattern
 from conversations.runtime.menu import Command, Np_, declare
@@ -43,6 +45,13 @@ def handlers() -> list[BaseHandler]:
         codec.CHART: report.chart,
         codec.XLSX: report.export_xlsx,
         codec.CSV: report.export_csv,
+        codec.REPORT: report.report_again,
+        codec.PERIODS: choices.periods,
+        codec.PERIOD: choices.choose_period,
+        codec.TYPE_DATES: choices.type_dates,
+        codec.AREAS: choices.areas,
+        codec.AREA: choices.choose_area,
+        codec.MONTHLY: choices.monthly,
     }
     return [
         CommandHandler("pending", lists.pending_command, filters=private),

@@ -4,12 +4,17 @@ scope is answered as not found, whatever the button data says."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from conversations.runtime.request import Request
 from models import agreements, reports
 from models.agreements import Agreement
 from models.audit import audit
 from models.clock import clock
-from models.reports import AreaReport, GroupSummary
+from models.reports import AreaReport, GroupSummary, preferences
+from models.reports.period import Period
 from models.scope import Scope
 from models.users import Role
 
@@ -18,6 +23,38 @@ COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 
 async def scope(request: Request) -> Scope:
     return await Scope.of(request.session, request.me)
+
+
+def now() -> datetime:
+    return clock.now()
+
+
+def local_now(request: Request) -> datetime:
+    """The programme's local time (TIMEZONE), without its zone, as spreadsheets show it."""
+    zone = ZoneInfo(request.services.settings.timezone)
+    return clock.now().astimezone(zone).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class ReportChoice:
+    """What /report and its files cover: the area (as a scope and as people read it), the
+    period."""
+
+    scope: Scope
+    period: Period
+    label: str
+    area_id: int | None
+
+
+async def report_choice(request: Request) -> ReportChoice:
+    """The person's last choice of period and area (this month, all their area by default)."""
+    session, me = request.session, request.me
+    chosen = await preferences.report_scope(session, me)
+    today = local_now(request).date()
+    period = await preferences.report_period(session, me, chosen, today)
+    names = await preferences.area_label(session, chosen)
+    label = " / ".join(names) if names else request.tr.pgettext("coordinator", "All areas")
+    return ReportChoice(chosen, period, label, me.report_area_id)
 
 
 async def agreement(request: Request, agreement_id: int) -> Agreement:

@@ -8,9 +8,12 @@ the tree, else to the admins (models.coordination.hand_over_alert).
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.coordinator import access, codec, screens
+import exports
+from conversations.coordinator import access, codec, report_screens, screens
 from conversations.coordinator.access import COORDINATORS
 from conversations.runtime.outbox import renders
 from conversations.runtime.reply import Reply
@@ -22,6 +25,10 @@ from models.agreements import Status
 from models.clock import clock
 from models.coordination import hand_over_alert
 from models.outbox import OutboxKind, OutboxMessage
+from models.reports import monthly, preferences
+from models.reports.digest import area_today
+from models.reports.indicators import programme_indicators
+from models.reports.period import Period
 from models.users import User
 
 
@@ -80,7 +87,33 @@ async def render_digest(
     session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
 ) -> Reply | None:
     found = await reports.digest_figures(session, user=user, now=clock.now())
-    return None if found is None else screens.digest(tr, found)
+    if found is None:
+        return None
+    # The month so far, in the programme's indicators, above the groups' figures.
+    chosen = await preferences.report_scope(session, user)
+    month = Period.this_month(await area_today(session, user, clock.now()))
+    figures = await programme_indicators(session, chosen, month)
+    return report_screens.digest(tr, found, month, figures)
+
+
+@renders(OutboxKind.MONTHLY_EXPORT)
+async def render_monthly_export(
+    session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
+) -> Reply | None:
+    """The month's indicators of the person's area, as a workbook: aggregates only."""
+    if not user.monthly_export:
+        return None
+    period = monthly.period_of(row.data)
+    chosen = await preferences.report_scope(session, user)
+    figures = await programme_indicators(session, chosen, period)
+    if not figures:
+        return None
+    names = await preferences.area_label(session, chosen)
+    label = " / ".join(names) if names else tr.pgettext("coordinator", "All areas")
+    when = clock.now().replace(tzinfo=None)
+    meta = exports.ExportMeta(label, period, user.role, when)
+    data = await asyncio.to_thread(exports.workbook, tr, [], figures, meta)
+    return report_screens.monthly_file(tr, period, data)
 
 
 @handler(roles=COORDINATORS, write=True)

@@ -4,6 +4,12 @@
   co:k:<agreement>              acknowledge (on the alert); co:kd:<agreement> on the details
   co:d:<agreement>:<version>    record (or correct) the reference number of the signed paper
   co:rc / co:rx / co:rv         the attendance chart (PNG) / XLSX export / CSV exports
+  co:ro                         the report again, in place (after a choice)
+  co:rp, co:rq:<choice>         the periods; a period chosen (month, quarter, all)
+  co:rt                         two dates to be typed for the period
+  co:ra:<area>                  the areas under <area> (0: the person's own), to choose one
+  co:rs:<area>                  reports about <area> (0: all of the person's area)
+  co:rm:<0|1>                   the monthly files turned off or on
 
 Buttons carry ids only: every tap is authorised again against the person's scope.
 """
@@ -22,6 +28,15 @@ REFERENCE = "d"
 CHART = "rc"
 XLSX = "rx"
 CSV = "rv"
+REPORT = "ro"
+PERIODS = "rp"
+PERIOD = "rq"
+TYPE_DATES = "rt"
+AREAS = "ra"
+AREA = "rs"
+MONTHLY = "rm"
+# The pending step while the bot waits for two typed dates (conversations/routes.py).
+AWAITING_DATES = "coordinator.period"
 # The pending step while the bot waits for the typed reference number (conversations/routes.py).
 AWAITING_REFERENCE = "coordinator.reference"
 

@@ -6,7 +6,7 @@ message text comes from a template under content/templates/coordinator/.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from markupsafe import Markup
 
@@ -21,6 +21,7 @@ from conversations.vocabulary.agreements import (
     step_name,
 )
 from conversations.vocabulary.coordination import event_name, status_name
+from exports.chart import title as chart_title
 from locales import Translator
 from models.agreements import Agreement, AgreementEvent, Answer, FollowUp, Status
 from models.coordination import AgreementDetails, Pending
@@ -249,33 +250,14 @@ def report_text(tr: Translator, report: AreaReport, *, digest: bool) -> str:
     return tr.render("coordinator/report.j2", totals=Markup(totals), shown=Markup(shown), left=left)
 
 
-def report(tr: Translator, found: AreaReport) -> Reply:
-    buttons = [
-        [Button(tr.pgettext("coordinator", "Attendance chart"), codec.data(codec.CHART))],
-        [
-            Button(tr.pgettext("coordinator", "Export: XLSX"), codec.data(codec.XLSX)),
-            Button(tr.pgettext("coordinator", "Export: CSV"), codec.data(codec.CSV)),
-        ],
+def chart(tr: Translator, pictures: Sequence[tuple[str, bytes]]) -> list[Reply]:
+    """(file name, PNG) of each picture of the attendance chart, each a document of its own,
+    titled like the picture; not protected, so that it can be saved and shared."""
+    count = len(pictures)
+    return [
+        Reply(chart_title(tr, number, count), document=(name, png), new=True)
+        for number, (name, png) in enumerate(pictures, 1)
     ]
-    return Reply(report_text(tr, found, digest=False), buttons=buttons, new=True)
-
-
-def digest(tr: Translator, found: AreaReport) -> Reply:
-    return Reply(report_text(tr, found, digest=True))
-
-
-def chart_title(tr: Translator) -> str:
-    """The chart's caption, also drawn as its title."""
-    return tr.render("coordinator/chart.j2")
-
-
-def chart_no_data(tr: Translator) -> str:
-    """The label of a group without attendance figures, drawn on the chart."""
-    return tr.pgettext("coordinator", "no data")
-
-
-def chart(title: str, name: str, png: bytes) -> Reply:
-    return Reply(title, document=(name, png), protect=True, new=True)
 
 
 def preparing_file(tr: Translator) -> str:
@@ -288,8 +270,6 @@ def workbook_caption(tr: Translator) -> str:
 
 
 def files(found: Iterable[tuple[str, str, bytes]]) -> list[Reply]:
-    """(file name, caption, content) of each file: each a protected message of its own."""
-    return [
-        Reply(caption, document=(name, data), protect=True, new=True)
-        for name, caption, data in found
-    ]
+    """(file name, caption, content) of each file, each a message of its own; not protected:
+    a file is made to be saved and opened elsewhere (agreement details stay protected)."""
+    return [Reply(caption, document=(name, data), new=True) for name, caption, data in found]

@@ -287,14 +287,26 @@ class _Run:
 
     async def _send(self, row: OutboxMessage, chat_id: int, reply: Reply) -> int:
         try:
-            message = await self.bot.send_message(
-                chat_id,
-                reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=reply.markup(),
-                protect_content=reply.protect,
-                disable_notification=reply.silent,
-            )
+            if reply.document is not None:
+                name, content = reply.document
+                message = await self.bot.send_document(
+                    chat_id,
+                    document=content,
+                    filename=name,
+                    caption=reply.text or None,
+                    parse_mode=ParseMode.HTML,
+                    protect_content=reply.protect,
+                    disable_notification=reply.silent,
+                )
+            else:
+                message = await self.bot.send_message(
+                    chat_id,
+                    reply.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=reply.markup(),
+                    protect_content=reply.protect,
+                    disable_notification=reply.silent,
+                )
         except RetryAfter as error:
             await self._retry(row, "429", _seconds(error))
             return 0

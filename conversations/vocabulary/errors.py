@@ -214,7 +214,7 @@ def _meetings(tr: Translator) -> dict[str, str]:
 
 
 def _dates(tr: Translator) -> dict[str, str]:
-    """Dates of meetings and of agreements."""
+    """Dates of meetings and of agreements, and the period of a report."""
     return {
         "date_future": tr.pgettext(
             "error", "That date is in the future. Choose today or an earlier day."
@@ -230,6 +230,17 @@ def _dates(tr: Translator) -> dict[str, str]:
         "date_before_previous": tr.pgettext(
             "error",
             "That date is before the last recorded meeting. Choose that day or a later one.",
+        ),
+        "period_order": tr.pgettext(
+            "error", "The end date is before the start date. Give the earlier date first."
+        ),
+        "period_dates": tr.pgettext(
+            "error",
+            "Those are not two dates. Type the first and the last day, for example: "
+            "1/10/2026 31/12/2026",
+        ),
+        "area_scope": tr.pgettext(
+            "error", "That area is outside yours. Choose one of the areas the bot lists."
         ),
     }
 

@@ -15,7 +15,8 @@ from models import meetings, roster
 from models.audit import AuditEntry
 from models.clock import clock
 from models.db import Database
-from models.reports import export_rows
+from models.reports.export import export_tables
+from models.reports.period import Period
 from models.roster import Participant
 from models.scope import Scope
 from models.users import Role
@@ -54,9 +55,11 @@ ADMIN = Scope(user_id=0, role=Role.ADMIN, area_path=None)
 
 async def figures(db: Database) -> tuple[list[Any], set[str]]:
     """The export's meeting rows (present and absent counts) and the codes its register names."""
+    everything = Period(date(2020, 1, 1), date(2030, 12, 31))
     async with db.read() as s:
-        rows = await export_rows(s, ADMIN)
-    return rows.meetings, {row[2] for row in rows.attendance}
+        tables = {t.name: t for t in await export_tables(s, ADMIN, everything)}
+    codes = tables["register"].column_names.index("participant")
+    return tables["meetings"].rows, {row[codes] for row in tables["register"].rows}
 
 
 @pytest.mark.parametrize("lang", ["rn", "fr"])

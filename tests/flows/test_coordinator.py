@@ -4,18 +4,18 @@ its chart and exports, and the Monday digest."""
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+import exports.xlsx
 from conversations.coordinator import report as coordinator_report
-from exports import writers as exports
-from locales import translator
+from locales import Translator, translator
 from models import meetings, roster
 from models.agreements import Agreement, AgreementEvent, Status
 from models.audit import AuditEntry
@@ -23,13 +23,14 @@ from models.clock import clock
 from models.db import Database
 from models.groups import Group
 from models.outbox import OutboxMessage, OutboxStatus
-from models.reports import export_rows
+from models.reports import Period, Table, export_tables
 from models.roster import active_participants
 from models.scope import Scope
 from models.settings import Settings
 from models.sweep import run_sweep
 from models.users import Role, get_user
 from tests.conftest import start_bot, stop_bot
+from tests.exports.reading import book, code_labels, sheet_titles, values
 from tests.support import factories
 from tests.support.e2e import flush_outbox, register
 from tests.support.tgserver import TelegramTestServer
@@ -37,6 +38,9 @@ from tests.support.tgserver.server import _Fault
 
 # Wednesday 25 November 2026, 14:00 in Bujumbura.
 WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 25)
+# The tables a coordinator's files hold, in their order (never the long form of attendance).
+TABLES = ["meetings", "register", "reflections", "agreements", "checkins"]
 
 
 def c_error(lang: str, msgid: str) -> str:
@@ -45,6 +49,52 @@ def c_error(lang: str, msgid: str) -> str:
 
 def c(lang: str, msgid: str) -> str:
     return translator(lang).pgettext("coordinator", msgid)
+
+
+def shown(tr: Translator, table: Table) -> list[tuple[Any, ...]]:
+    """The table's rows as its sheet shows them: coded values as the labels the bot says on
+    screen, days as dates (openpyxl reads them back as midnight), times to the second."""
+    said = code_labels(tr)
+    out = []
+    for row in table.rows:
+        cells: list[Any] = []
+        for column, value in zip(table.columns, row, strict=True):
+            if value is None:
+                cells.append(None)
+            elif column.vocabulary:
+                cells.append(said[column.vocabulary][value])
+            elif column.kind == "date":
+                cells.append(datetime.combine(value, time()))
+            elif column.kind == "datetime":
+                cells.append(value.replace(microsecond=0))
+            else:
+                cells.append(value)
+        out.append(tuple(cells))
+    return out
+
+
+def read_back(tr: Translator, data: bytes) -> dict[str, list[tuple[Any, ...]]]:
+    """Each table's sheet of a coordinator's workbook, rows under the header, by table name;
+    times to the second (a spreadsheet keeps milliseconds at most)."""
+    wb = book(data)
+    assert wb.sheetnames == sheet_titles(tr, TABLES)
+    out = {}
+    for name in TABLES:
+        rows = values(wb[sheet_titles(tr, [name])[1]])[1:]
+        out[name] = [
+            tuple(v.replace(microsecond=0) if isinstance(v, datetime) else v for v in row)
+            for row in rows
+        ]
+    return out
+
+
+async def tables_for(db: Database, telegram_id: int, period: Period) -> dict[str, Table]:
+    """What the files of the person's whole area must hold for the period."""
+    async with db.read() as s:
+        user = await get_user(s, telegram_id)
+        assert user is not None
+        found = await export_tables(s, await Scope.of(s, user), period)
+    return {t.name: t for t in found}
 
 
 async def make_group(db: Database) -> Group:
@@ -299,43 +349,72 @@ async def test_pending_groups_report_chart_and_exports(
         c("fr", "Attendance chart"),
         c("fr", "Export: XLSX"),
         c("fr", "Export: CSV"),
+        c("fr", "Period"),
+        c("fr", "Area"),
+        c("fr", "Monthly files: off"),
     ]
+    # The files of the whole programme so far: Period -> Since the start (the group's first day).
+    await person.tap(report, c("fr", "Period"))
+    await person.next_message()
+    await person.tap(report, c("fr", "Since the start"))
+    report = await person.next_message()
+    since = Period(date(2026, 11, 4), TODAY, "all")
+    tr = translator("fr")
+    assert c("fr", "{start} to {end}").format(start=tr.date(since.start), end=tr.date(TODAY)) in (
+        report.plain
+    )
 
     await person.tap(report, c("fr", "Export: XLSX"))
     sent = await person.next_message()
     async with db.read() as s:
         # Recorded before the file was sent.
         exported = await s.scalar(select(func.count()).where(AuditEntry.action == "export.xlsx"))
-    assert exported == 1
-    assert sent.kind == "document" and sent.protect_content and sent.document is not None
-    assert (sent.document.filename or "").endswith(".xlsx")
-    book = load_workbook(io.BytesIO(sent.document.data or b""), read_only=True)
-    sheets = [list(sheet.iter_rows(values_only=True))[1:] for sheet in book.worksheets]
-    async with db.read() as s:
         user = await get_user(s, 981)
-        assert user is not None
-        rows = await export_rows(s, await Scope.of(s, user))
         stored = await s.get(Agreement, number)
-    assert stored is not None
-    assert [(r[0], r[2], r[3], r[4].date(), r[7], r[8]) for r in sheets[0]] == [
-        (r[0], r[2], r[3], r[4], r[7], r[8]) for r in rows.meetings
-    ]
-    assert [tuple(r) for r in sheets[1]] == rows.attendance
-    marks = {r[2]: r[3:5] + r[-2:] for r in sheets[1]}  # weeks 1 and 2, present, absent
+    assert exported == 1 and user is not None and stored is not None
+    # Files are made to be saved and opened elsewhere: not protected, unlike the details above.
+    assert sent.kind == "document" and not sent.protect_content and sent.document is not None
+    assert (sent.document.filename or "").endswith(".xlsx")
+    sheets = read_back(tr, sent.document.data or b"")
+    tables = await tables_for(db, 981, since)
+    assert {name: sheets[name] for name in TABLES} == {
+        name: shown(tr, tables[name]) for name in TABLES
+    }
+    # The register by code: weeks 1 and 2, present, absent.
+    marks = {r[5]: r[6:8] + r[-2:] for r in sheets["register"]}
     assert marks["A1"] == (0, 0, 0, 2) and marks["A2"] == (1, 0, 1, 1)
-    assert marks["A3"] == (1, 1, 2, 0) and len(marks) == len(rows.attendance)
-    (agreement,) = sheets[2]
-    assert agreement[0] == number and agreement[3] == stored.kind and agreement[4] == "A1 A2"
-    assert agreement[9] == stored.status and agreement[7].date() == stored.reached_on
+    assert marks["A3"] == (1, 1, 2, 0) and len(marks) == 5
+    assert [r[:6] for r in sheets["meetings"]] == [
+        ("Gitega", "Giheta", "Kabuye", group.id, "Amahoro", week) for week in (1, 2)
+    ]
+    (agreement,) = sheets["agreements"]
+    said = code_labels(tr)
+    columns = tables["agreements"].column_names
+    assert agreement[columns.index("agreement")] == number
+    assert agreement[columns.index("kind")] == said["agreement_kind"][stored.kind]
+    assert agreement[columns.index("parties")] == 2
+    assert agreement[columns.index("status")] == said["agreement_status"][stored.status]
+    assert agreement[columns.index("date_reached")].date() == stored.reached_on
 
     await person.tap(report, c("fr", "Export: CSV"))
-    files = [await person.next_message() for _ in range(3)]
-    assert [
-        f.document.filename.split("-")[0] for f in files if f.document and f.document.filename
-    ] == ["sessions", "attendance", "agreements"]
+    files = [await person.next_message() for _ in range(6)]
+    names = [(f.document.filename or "") if f.document else "" for f in files]
+    assert names == [f"{name}_2026-11-04_2026-11-25.csv" for name in ["indicators", *TABLES]], names
+    assert all(not f.protect_content for f in files)
+    register_file = files[2].document
+    assert register_file is not None and register_file.data is not None
+    lines = list(csv.reader(io.StringIO(register_file.data.decode("utf-8-sig")), delimiter=";"))
+    assert [line[5:8] + line[-2:] for line in lines[1:]] == [
+        [r[5], *("" if v is None else str(v) for v in r[6:8] + r[-2:])]
+        for r in tables["register"].rows
+    ]
     await person.tap(report, c("fr", "Attendance chart"))
     chart = await person.next_message()
     assert chart.document is not None and (chart.document.data or b"").startswith(b"\x89PNG")
+    # One group: one picture, titled without "1/1", that can be saved.
+    assert chart.kind == "document" and not chart.protect_content
+    assert chart.plain == c("fr", "Attendance, last 4 weeks")
+    assert (chart.document.filename or "").endswith(".png")
     async with db.read() as s:
         actions = set(
             await s.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == user.id))
@@ -366,21 +445,23 @@ async def test_a_big_export_answers_the_tap_at_once_and_the_file_follows(
     answer = await person.wait_for_callback_answer()
     assert answer.text == c("fr", "Preparing the file: it comes in a moment.")
     sent = await person.next_message()
-    assert sent.document is not None and sent.protect_content
+    assert sent.document is not None and not sent.protect_content
     async with db.read() as s:
         # Recorded before the file was sent.
         exported = await s.scalar(select(func.count()).where(AuditEntry.action == "export.xlsx"))
-        user = await get_user(s, 982)
-        assert user is not None
-        rows = await export_rows(s, await Scope.of(s, user))
     assert exported == 1
-    book = load_workbook(io.BytesIO(sent.document.data or b""), read_only=True)
-    register_sheet = list(book.worksheets[1].iter_rows(values_only=True))[1:]
-    assert [tuple(r) for r in register_sheet] == rows.attendance
+    # Built in the child process, for the default period: this month in Bujumbura.
+    tr = translator("fr")
+    sheets = read_back(tr, sent.document.data or b"")
+    tables = await tables_for(db, 982, Period(date(2026, 11, 1), TODAY, "month"))
+    assert len(tables["register"].rows) == 5
+    assert {name: sheets[name] for name in TABLES} == {
+        name: shown(tr, tables[name]) for name in TABLES
+    }
 
     await person.tap(report, c("fr", "Export: CSV"))
-    files = [await person.next_message() for _ in range(3)]
-    assert all(f.document is not None and f.protect_content for f in files)
+    files = [await person.next_message() for _ in range(6)]
+    assert all(f.document is not None and not f.protect_content for f in files)
 
 
 async def test_a_big_export_that_fails_says_so_and_is_not_audited(
@@ -394,7 +475,8 @@ async def test_a_big_export_that_fails_says_so_and_is_not_audited(
         raise RuntimeError("the workbook was not written")
 
     monkeypatch.setattr(coordinator_report, "QUICK_EXPORT_GROUPS", 0)
-    monkeypatch.setattr(exports, "workbook_apart", broken)
+    # What report.py calls for a big export (exports.workbook_apart, from exports/xlsx.py).
+    monkeypatch.setattr(exports.xlsx, "workbook_apart", broken)
     await person.send("/report")
     report = await person.next_message()
     await person.tap(report, c("fr", "Export: XLSX"))
@@ -418,7 +500,14 @@ async def test_the_weekly_digest_arrives_on_monday_morning_as_text(
     await run_sweep(db)
     await flush_outbox(bot, db)
     digest = await person.next_message()
-    assert digest.plain.split("\n")[0] == c("fr", "Your weekly summary")
+    # The month so far in the programme's indicators, then the week's figures of the groups.
+    tr = translator("fr")
+    month = c("fr", "{start} to {end}").format(
+        start=tr.date(date(2026, 11, 1)), end=tr.date(date(2026, 11, 30))
+    )
+    shown_lines = digest.plain.split("\n")
+    assert shown_lines[0] == c("fr", "This month so far: {period}").format(period=month)
+    assert c("fr", "Your weekly summary") in shown_lines
     assert "Amahoro" in digest.plain and "▓" in digest.plain
     assert digest.labels == [] and digest.kind == "text"
     await run_sweep(db)

@@ -68,7 +68,18 @@ OUTBOX_DELIVERY = frozenset(
     {"status", "attempts", "next_attempt_at", "sent_at", "telegram_message_id", "last_error"}
 )
 # What any registered person may change about themselves (/language, being reachable, the menu).
-SELF_COLUMNS = frozenset({"language", "language_chosen", "menu_key", "unreachable_at"})
+SELF_COLUMNS = frozenset(
+    {
+        "language",
+        "language_chosen",
+        "menu_key",
+        "unreachable_at",
+        # A coordinator's own choices in /report.
+        "report_period",
+        "report_area_id",
+        "monthly_export",
+    }
+)
 # Polymorphic history rows name the table of the record they keep an earlier version of.
 HISTORY_TABLES = {"attendance": "session_records", "reflection": "reflections"}
 # Audit actions that are views of one's own scope, with no record named.
