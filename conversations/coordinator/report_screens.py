@@ -74,7 +74,7 @@ def report(
         area=chosen.label,
         indicators=Markup(indicators_text(tr, figures)),
     )
-    text = head + "\n\n" + screens.report_text(tr, found, digest=False)
+    text = head + "\n\n" + screens.report_text(tr, found, digest=False, header=False)
     monthly_label = (
         tr.pgettext("coordinator", "Monthly files: on")
         if monthly
@@ -168,4 +168,4 @@ def digest(tr: Translator, found: AreaReport, month: Period, figures: Sequence[F
         period=period_text(tr, month),
         indicators=Markup(indicators_text(tr, figures)),
     )
-    return Reply(head + "\n\n" + screens.report_text(tr, found, digest=True))
+    return Reply(head + "\n\n" + screens.report_text(tr, found, digest=True, header=False))

@@ -234,10 +234,12 @@ def groups(tr: Translator, summaries: list[GroupSummary]) -> Reply:
 # --- the report, the weekly digest, the chart and the exports ------------------------------------
 
 
-def report_text(tr: Translator, report: AreaReport, *, digest: bool) -> str:
+def report_text(tr: Translator, report: AreaReport, *, digest: bool, header: bool = True) -> str:
+    """The totals and as many groups as fit; `header`: with its title (Report, the summary)."""
     totals = tr.render(
         "coordinator/report_totals.j2",
         digest=digest,
+        header=header,
         totals=report.totals,
         attendance=bar(report.totals.recent_attendance),
     )

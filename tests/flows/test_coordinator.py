@@ -500,14 +500,16 @@ async def test_the_weekly_digest_arrives_on_monday_morning_as_text(
     await run_sweep(db)
     await flush_outbox(bot, db)
     digest = await person.next_message()
-    # The month so far in the programme's indicators, then the week's figures of the groups.
+    # A neutral first line (a lock screen shows it), the month so far in the programme's
+    # indicators, then the week's figures of the groups.
     tr = translator("fr")
     month = c("fr", "{start} to {end}").format(
         start=tr.date(date(2026, 11, 1)), end=tr.date(date(2026, 11, 30))
     )
     shown_lines = digest.plain.split("\n")
-    assert shown_lines[0] == c("fr", "This month so far: {period}").format(period=month)
-    assert c("fr", "Your weekly summary") in shown_lines
+    assert shown_lines[0] == c("fr", "Your weekly summary")
+    assert shown_lines[1] == c("fr", "This month so far: {period}").format(period=month)
+    assert shown_lines.count(c("fr", "Your weekly summary")) == 1
     assert "Amahoro" in digest.plain and "▓" in digest.plain
     assert digest.labels == [] and digest.kind == "text"
     await run_sweep(db)
