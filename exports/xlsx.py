@@ -8,6 +8,7 @@ The workbook is written by `exports.spreadsheet`, in a process of its own when a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,8 +30,10 @@ def workbook(
 async def workbook_apart(
     tr: Translator, tables: Sequence[Table], figures: Sequence[Figure], meta: ExportMeta
 ) -> bytes:
-    """`workbook`, built in a child process so that the bot goes on serving everyone else."""
-    return await spreadsheet.build_apart(sheets(tr, tables, figures, meta))
+    """`workbook`, built in a child process so that the bot goes on serving everyone else; the
+    sheets are laid out in a thread, as they are seconds of Python for a whole programme."""
+    laid_out = await asyncio.to_thread(sheets, tr, tables, figures, meta)
+    return await spreadsheet.build_apart(laid_out)
 
 
 def identifying(tables: Sequence[Table]) -> bool:

@@ -34,6 +34,7 @@ with nothing to compute it from is left out (no figure), never given as a suppre
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
@@ -232,6 +233,12 @@ async def programme_indicators(session: AsyncSession, scope: Scope, period: Peri
     """Every indicator over the whole scope (area ()) and for each province, commune and colline
     in it, in that order (areas by name), each followed by its breakdowns."""
     facts = await read_facts(session, scope, period)
+    # Adding up a whole programme is most of a second of Python: in a thread, the event loop
+    # keeps serving everyone else meanwhile (the interpreter switches every few milliseconds).
+    return await asyncio.to_thread(_computed, scope, facts, period)
+
+
+def _computed(scope: Scope, facts: Facts, period: Period) -> list[Figure]:
     areas_of, depth = _listed(scope, facts)
     totals = _add_up(facts, period, areas_of)
     sexes = sorted({p.sex for p in facts.people if p.sex}, key=VOCABULARIES["sex"].index)
