@@ -140,6 +140,10 @@ async def _record_held(request: Request, group: Group, day: date) -> Reply:
         )
     except InvalidInput as error:
         return await _panel(request, group, Note.date_problem(error.code))
+    except meetings.AlreadyHeld as held:
+        # The record already made that day, to check or correct; nothing new is recorded.
+        made = await access.record_view(request, group, held.record)
+        return summary_screen(request.tr, made, Note("held_same_day"))
     view, absent = await access.attendance_view(request, group, record, None)
     return attendance_screen(request.tr, view, absent)
 

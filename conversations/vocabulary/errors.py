@@ -231,6 +231,11 @@ def _dates(tr: Translator) -> dict[str, str]:
             "error",
             "That date is before the last recorded meeting. Choose that day or a later one.",
         ),
+        "held_same_day": tr.pgettext(
+            "error",
+            "A session is already recorded on that day. Open it with /session and correct it if "
+            "needed.",
+        ),
         "period_order": tr.pgettext(
             "error", "The end date is before the start date. Give the earlier date first."
         ),

@@ -19,6 +19,7 @@ from models.meetings.facilitators import IN_CHUNK, chunks, facilitator_ids, faci
 from models.meetings.records import (
     CORRECTION_DAYS,
     LATE_ENTRY_DAYS,
+    AlreadyHeld,
     MeetingRecord,
     MeetingStatus,
     Reason,
@@ -57,6 +58,7 @@ __all__ = [
     "PHASES",
     "REFERRALS",
     "TOPICS",
+    "AlreadyHeld",
     "Attendance",
     "CheckinAnswer",
     "MeetingRecord",

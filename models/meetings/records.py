@@ -154,6 +154,18 @@ async def keep_history(
 # --- writing ----------------------------------------------------------------------------------
 
 
+class AlreadyHeld(DomainError):
+    """A session is already recorded as held on that day; `record` is the one."""
+
+    code = "held_same_day"
+
+    @property
+    def record(self) -> MeetingRecord:
+        found = self.details["record"]
+        assert isinstance(found, MeetingRecord)
+        return found
+
+
 async def record_held(
     session: AsyncSession, *, group: Group, held_on: date, actor_id: int | None
 ) -> MeetingRecord:
@@ -168,6 +180,17 @@ async def record_held(
     )
     if existing is not None:
         return existing  # the other facilitator recorded it first; show theirs
+    same_day = await session.scalar(
+        select(MeetingRecord).where(
+            MeetingRecord.group_id == group.id,
+            MeetingRecord.status == MeetingStatus.HELD,
+            MeetingRecord.held_on == held_on,
+        )
+    )
+    if same_day is not None:
+        # A group meets once a day: a second "held" that day is the co-facilitator's record
+        # made twice, never a new week. Correcting the record is the way to change it.
+        raise AlreadyHeld("held_same_day", record=same_day)
     previous = await session.scalar(
         select(MeetingRecord.held_on)
         .where(MeetingRecord.group_id == group.id, MeetingRecord.status == MeetingStatus.HELD)

@@ -339,3 +339,63 @@ async def test_domain_refuses_a_week_recorded_twice(db: Database) -> None:
             s, group=stored, held_on=date(2026, 11, 25), actor_id=None
         )
         assert again.id == first.id
+
+
+@pytest.mark.parametrize("lang", ["rn", "fr"])
+async def test_a_second_session_held_on_the_same_day_is_refused_and_the_first_is_shown(
+    tg: TelegramTestServer, bot: Any, db: Database, lang: str
+) -> None:
+    clock.set(WEDNESDAY)
+    group = await make_group(db)
+    first = await facilitator(tg, db, 940, group, lang)
+    second = await facilitator(tg, db, 941, group, lang)
+    panel = await open_meeting(first)
+    await first.tap(panel, p(lang, "Held today"))
+    screen = await first.next_message()
+    await first.tap(screen, p(lang, "All present: save"))
+    await first.next_message()
+
+    # The co-facilitator opens /session afterwards: the panel is on week 2 now, and "Held
+    # today" again would have recorded week 2 on the same day.
+    panel = await open_meeting(second)
+    await second.tap(panel, p(lang, "Held today"))
+    shown = await second.next_message()
+    assert shown.plain.split("\n")[0] == p(
+        lang,
+        "A session is already recorded on that day (perhaps by your co-facilitator): here it "
+        "is. A group meets once a day; to change this record, correct it.",
+    )
+    async with db.read() as s:
+        held = list(
+            await s.scalars(
+                select(MeetingRecord).where(
+                    MeetingRecord.group_id == group.id, MeetingRecord.status == "held"
+                )
+            )
+        )
+        stored = await s.get(Group, group.id)
+    assert [(r.week, r.held_on) for r in held] == [(1, date(2026, 11, 25))]
+    assert stored is not None and stored.current_week == 2
+
+
+async def test_domain_refuses_a_second_held_session_on_one_day(db: Database) -> None:
+    clock.set(WEDNESDAY)
+    group = await make_group(db)
+    async with db.write() as s:
+        stored = await s.get(Group, group.id)
+        assert stored is not None
+        first = await meetings.record_held(
+            s, group=stored, held_on=date(2026, 11, 25), actor_id=None
+        )
+    async with db.write() as s:
+        stored = await s.get(Group, group.id)
+        assert stored is not None and stored.current_week == 2
+        with pytest.raises(meetings.AlreadyHeld) as refused:
+            await meetings.record_held(s, group=stored, held_on=date(2026, 11, 25), actor_id=None)
+        assert refused.value.record.id == first.id
+        # Another day is a new week, as before.
+        clock.set(WEDNESDAY + timedelta(days=1))
+        later = await meetings.record_held(
+            s, group=stored, held_on=date(2026, 11, 26), actor_id=None
+        )
+        assert later.week == 2

@@ -22,7 +22,7 @@ DATE_PROBLEMS = frozenset(
 @dataclass(frozen=True)
 class Note:
     """The line in italics above a screen. `kind` picks its sentence in _notes.j2:
-    week_moved, date_future, date_too_old, date_before_start, date_before_previous,
+    week_moved, held_same_day, date_future, date_too_old, date_before_start, date_before_previous,
     date_unusable, cancelled (week), postponed, changed, attendance_saved (present, total),
     reflection_saved, name_lost, self_help_saved."""
 
