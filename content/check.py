@@ -27,13 +27,11 @@ from content.guides import (
     Library,
 )
 from content.referrals import REFERRAL_SCREENS, load_directory
+from content.review import LOCALES_DIR, UNREVIEWED_COMMENT, message_strings
 from content.rules import Problem, check_library
 from content.spelling import forbidden_words
 
 CONTENT_DIR = Path(__file__).resolve().parent
-LOCALES_DIR = CONTENT_DIR.parent / "locales"
-# Translator comment ("# unreviewed") marking a translated message no native speaker has checked.
-UNREVIEWED_COMMENT = "unreviewed"
 
 __all__ = [
     "GLOSSARY_PATH",
@@ -81,7 +79,7 @@ def catalog_stats(locales_dir: Path | str | None = None) -> list[CatalogStats]:
             if not message.id:
                 continue
             total += 1
-            forms = _strings(message.string)
+            forms = message_strings(message.string)
             if not all(forms):
                 untranslated += 1
             elif message.fuzzy or any(
@@ -120,13 +118,6 @@ def coverage_table(library: Library, expected: Sequence[str] = GUIDE_IDS) -> str
     return "\n".join(lines)
 
 
-def _strings(value: object) -> list[str]:
-    """A message's translation(s): one string, or one per plural form."""
-    if isinstance(value, str):
-        return [value]
-    return [str(item) for item in value] if isinstance(value, tuple | list) else []
-
-
 # Screens the bot's code opens by key: renaming one would break a flow.
 BOT_SCREENS = REFERRAL_SCREENS | {"agreements#never", "problem-areas#violence"}
 
@@ -163,7 +154,7 @@ def catalog_problems(glossary: Glossary, locales_dir: Path | str | None = None) 
         for message in catalog:
             if not message.id or not message.string:
                 continue
-            texts = _strings(message.string)
+            texts = message_strings(message.string)
             for word, fix in forbidden_words(" ".join(texts), glossary, lang):
                 advice = f" (write {fix!r})" if fix else ""
                 msgid = message.id if isinstance(message.id, str) else message.id[0]

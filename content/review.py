@@ -28,6 +28,8 @@ SAFETY_SCREENS = {
     "problem-areas": ("violence",),
 }
 SAFETY_WEEK_SCREENS = ("watch",)
+# Translator comment ("# unreviewed") marking a translated message no native speaker has checked;
+# Poedit and Weblate show it, and unlike `fuzzy` it keeps the string in the compiled catalog.
 UNREVIEWED_COMMENT = "unreviewed"
 
 
@@ -137,7 +139,7 @@ def string_items(lang: str, locales_dir: Path = LOCALES_DIR) -> list[ReviewItem]
         if not message.id or not message.string:
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
-        strings = _strings(message.string)
+        strings = message_strings(message.string)
         text = "\n".join(strings)
         items.append(
             ReviewItem(
@@ -171,7 +173,7 @@ def item_index(lang: str) -> dict[str, ReviewItem]:
     return {item.key: item for item in review_items(lang)}
 
 
-def _strings(value: object) -> list[str]:
+def message_strings(value: object) -> list[str]:
     """A message's translation(s): one string, or one per plural form."""
     if isinstance(value, str):
         return [value]

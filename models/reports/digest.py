@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.areas import Area
@@ -49,38 +49,52 @@ def main_zone(zones: list[tuple[str, str, int]], area_path: str | None) -> str |
     return counts.most_common(1)[0][0] if counts else None
 
 
-async def find_digests(session: AsyncSession, now: datetime) -> Write | None:
-    """One digest per coordinator per ISO week, on Monday from 07:00 in their groups' time zone."""
+async def local_recipients(
+    session: AsyncSession, now: datetime, *who: ColumnElement[bool], everywhere: bool = False
+) -> list[tuple[int, datetime]]:
+    """Each active, reachable user matching `who` with the time now where most of their groups
+    meet; a user whose area has no group is left out. `everywhere`: a user with no area (an
+    admin) counts every group."""
     rows = await session.execute(
         select(User.id, Area.path)
         .outerjoin(Area, Area.id == User.area_id)
-        .where(
-            User.role == Role.COORDINATOR.value,
-            User.revoked_at.is_(None),
-            User.unreachable_at.is_(None),
-        )
+        .where(*who, User.revoked_at.is_(None), User.unreachable_at.is_(None))
         .order_by(User.id)
     )
-    coordinators = rows.all()
-    if not coordinators:
-        return None
-    known = set(
-        await session.scalars(
-            select(OutboxMessage.key).where(
-                OutboxMessage.kind == OutboxKind.DIGEST.value,
-                OutboxMessage.created_at >= now - timedelta(days=8),
-            )
-        )
-    )
+    users = rows.all()
+    if not users:
+        return []
     zones = await zones_by_area(session)
+    found = []
+    for user_id, area_path in users:
+        tz = main_zone(zones, area_path or ("/" if everywhere else None))
+        if tz is not None:
+            found.append((user_id, now.astimezone(ZoneInfo(tz))))
+    return found
+
+
+async def queued_keys(session: AsyncSession, kind: OutboxKind, since: datetime) -> set[str]:
+    """The keys of the messages of this kind queued since then: each is queued once."""
+    query = select(OutboxMessage.key).where(
+        OutboxMessage.kind == kind.value, OutboxMessage.created_at >= since
+    )
+    return set(await session.scalars(query))
+
+
+async def find_digests(session: AsyncSession, now: datetime) -> Write | None:
+    """One digest per coordinator per ISO week, on Monday from 07:00 in their groups' time zone."""
+    due = [
+        (user_id, local)
+        for user_id, local in await local_recipients(
+            session, now, User.role == Role.COORDINATOR.value
+        )
+        if local.weekday() == DIGEST_WEEKDAY and local.hour >= DIGEST_HOUR
+    ]
+    if not due:
+        return None
+    known = await queued_keys(session, OutboxKind.DIGEST, now - timedelta(days=8))
     messages = []
-    for coordinator_id, area_path in coordinators:
-        tz = main_zone(zones, area_path)
-        if tz is None:
-            continue
-        local = now.astimezone(ZoneInfo(tz))
-        if local.weekday() != DIGEST_WEEKDAY or local.hour < DIGEST_HOUR:
-            continue
+    for coordinator_id, local in due:
         period = digest_period(local)
         subject = f"user:{coordinator_id}"
         message = Queued(OutboxKind.DIGEST, subject, period, coordinator_id, {"week": period})

@@ -5,14 +5,11 @@ for their area. Aggregates only: never the register or anything by participant c
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.areas import Area
-from models.outbox import OutboxKind, OutboxMessage, Queued
-from models.reports.digest import DIGEST_HOUR, main_zone, zones_by_area
+from models.outbox import OutboxKind, Queued
+from models.reports.digest import DIGEST_HOUR, local_recipients, queued_keys
 from models.reports.period import Period
 from models.sweep import Write, queue_found
 from models.users import Role, User
@@ -27,38 +24,22 @@ def previous_month(local: date) -> Period:
 
 async def find_monthly_exports(session: AsyncSession, now: datetime) -> Write | None:
     """One file per coordinator who asked for it, per month."""
-    rows = await session.execute(
-        select(User.id, Area.path)
-        .outerjoin(Area, Area.id == User.area_id)
-        .where(
+    due = [
+        (user_id, local)
+        for user_id, local in await local_recipients(
+            session,
+            now,
             User.role.in_([Role.COORDINATOR.value, Role.ADMIN.value]),
             User.monthly_export.is_(True),
-            User.revoked_at.is_(None),
-            User.unreachable_at.is_(None),
+            everywhere=True,
         )
-        .order_by(User.id)
-    )
-    wanted = rows.all()
-    if not wanted:
+        if local.day == MONTHLY_DAY and local.hour >= DIGEST_HOUR
+    ]
+    if not due:
         return None
-    known = set(
-        await session.scalars(
-            select(OutboxMessage.key).where(
-                OutboxMessage.kind == OutboxKind.MONTHLY_EXPORT.value,
-                OutboxMessage.created_at >= now - timedelta(days=40),
-            )
-        )
-    )
-    zones = await zones_by_area(session)
+    known = await queued_keys(session, OutboxKind.MONTHLY_EXPORT, now - timedelta(days=40))
     messages = []
-    for user_id, area_path in wanted:
-        # An admin's area is everything: the zone most groups meet in.
-        tz = main_zone(zones, area_path or "/")
-        if tz is None:
-            continue
-        local = now.astimezone(ZoneInfo(tz))
-        if local.day != MONTHLY_DAY or local.hour < DIGEST_HOUR:
-            continue
+    for user_id, local in due:
         month = previous_month(local.date())
         period = month.start.strftime("%Y-%m")
         payload = {"from": month.start.isoformat(), "to": month.end.isoformat()}
