@@ -7,9 +7,9 @@ import time
 from datetime import timedelta
 from types import ModuleType
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
 from telegram.error import NetworkError, TimedOut
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, Defaults
 
 from content.guides import default_library
 from conversations import (
@@ -28,6 +28,7 @@ from conversations import (
 )
 from conversations.runtime import fallback, guard, jobs, logredact, registry, state
 from conversations.runtime import outbox as outbox_worker
+from conversations.runtime.about import push_descriptions
 from conversations.runtime.confirm import ConfirmWhenHandled
 from conversations.runtime.context import BotApplication, BotContext, Services
 from conversations.runtime.errors import on_error
@@ -95,6 +96,8 @@ def build_application(
         .write_timeout(read_timeout)
         .connect_timeout(read_timeout)
         .pool_timeout(read_timeout)
+        # An invite link or a guide's address would otherwise unfold into a card: data and space.
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         # Different people's updates side by side, each person's in order (ordering.py).
@@ -138,6 +141,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     default_library()
     try:
         await push_default_menus(application.bot, services.settings.default_language)
+        await push_descriptions(application.bot, services.settings.default_language)
     except (NetworkError, TimedOut) as error:
         log.warning("default command menus not set yet: %s", type(error).__name__)
 

@@ -111,6 +111,8 @@ async def create_group_by_taps(person: TestUser, lang: str) -> tuple[BotMessage,
         assert message.message_id != confirm.message_id
         found = LINK.findall(message.plain)
         assert len(found) == 1, message.plain
+        # A forwarded invite must not unfold into a preview card (data, and a stranger's eyes).
+        assert not message.link_preview
         codes.append(found[0])
     return summary, codes
 

@@ -15,6 +15,7 @@ import inspect
 import itertools
 import json
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -223,6 +224,8 @@ class TelegramTestServer:
         self._global_sends: deque[float] = deque()
         self._runner: web.AppRunner | None = None
 
+        # (field, language code or "") -> text: the bot's description and short description.
+        self.profile_texts: dict[tuple[str, str], str] = {}
         self._methods: dict[str, tuple[str, Callable[..., Any]]] = {}
         for name in (
             "getMe",
@@ -239,6 +242,10 @@ class TelegramTestServer:
             "answerCallbackQuery",
             "setMyCommands",
             "getMyCommands",
+            "setMyDescription",
+            "getMyDescription",
+            "setMyShortDescription",
+            "getMyShortDescription",
             "deleteMyCommands",
             "sendDocument",
             "sendPhoto",
@@ -875,6 +882,7 @@ class TelegramTestServer:
             protect_content=_bool_arg(p, "protect_content"),
             disable_notification=_bool_arg(p, "disable_notification"),
             reply_to_message_id=reply_to,
+            link_preview=_link_preview(p, parsed.text),
         )
         return message
 
@@ -1131,6 +1139,31 @@ class TelegramTestServer:
             self._commands.pop(key, None)
         return True
 
+    def _m_setMyDescription(self, p: dict[str, Any]) -> Any:
+        return self._set_profile_text(p, "description", 512)
+
+    def _m_getMyDescription(self, p: dict[str, Any]) -> Any:
+        lang = check_language_code(p.get("language_code"))
+        return {"description": self.profile_texts.get(("description", lang), "")}
+
+    def _m_setMyShortDescription(self, p: dict[str, Any]) -> Any:
+        return self._set_profile_text(p, "short_description", 120)
+
+    def _m_getMyShortDescription(self, p: dict[str, Any]) -> Any:
+        lang = check_language_code(p.get("language_code"))
+        return {"short_description": self.profile_texts.get(("short_description", lang), "")}
+
+    def _set_profile_text(self, p: dict[str, Any], field_name: str, limit: int) -> Any:
+        text = str(p.get(field_name) or "")
+        if len(text) > limit:
+            raise bad_request(f"{field_name} is too long")
+        lang = check_language_code(p.get("language_code"))
+        if text:
+            self.profile_texts[(field_name, lang)] = text
+        else:
+            self.profile_texts.pop((field_name, lang), None)
+        return True
+
     def _m_getMyCommands(self, p: dict[str, Any]) -> Any:
         key = (self._scope_key(p.get("scope")), check_language_code(p.get("language_code")))
         return [{"command": c, "description": d} for c, d in self._commands.get(key, [])]
@@ -1328,6 +1361,15 @@ def _int_arg(p: dict[str, Any], key: str, default: int) -> int:
         return int(str(raw).strip())
     except ValueError:
         return 0
+
+
+def _link_preview(p: dict[str, Any], plain: str) -> bool:
+    """Whether Telegram would show a preview card: a link in the text, previews not disabled."""
+    if not re.search(r"https?://|\bt\.me/", plain):
+        return False
+    raw = p.get("link_preview_options")
+    options = json.loads(raw) if isinstance(raw, str) and raw else raw or {}
+    return not (isinstance(options, dict) and options.get("is_disabled"))
 
 
 def _bool_arg(p: dict[str, Any], key: str) -> bool:

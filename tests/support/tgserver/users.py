@@ -54,6 +54,8 @@ class BotMessage:
     protect_content: bool = False
     disable_notification: bool = False
     reply_to_message_id: int | None = None
+    # Telegram unfolds the first link of a text into a preview card unless told not to.
+    link_preview: bool = False
     edited: int = 0
     edit_date: int | None = None
     deleted: bool = False
