@@ -6,10 +6,9 @@ hands each command its settings."""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
-from cli import content, exporting, people, places, records, service
+from cli import content, exporting, logs, people, places, records, service
 from cli.setup import Command, prepare
 from models import files
 from models.settings import Settings, SettingsError
@@ -43,14 +42,7 @@ def dispatch(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, which contains the bot token; aiosqlite logs every
-    # statement with its values at DEBUG.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(settings.log_level, settings.log_format)
     # Whatever the command, what it creates (a database, a backup) is its owner's only.
     files.owner_only_umask()
     command = COMMANDS[args.command]

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from locales import LANGUAGES
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{5,}$")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,6 +33,7 @@ DEFAULTS: dict[str, str] = {
     "WEBHOOK_LISTEN": "0.0.0.0",
     "PORT": "8443",
     "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "text",
     "SWEEP_SECONDS": "30",
     "OUTBOX_SECONDS": "2",
     "PERSISTENCE_FLUSH_SECONDS": "1",
@@ -76,6 +78,7 @@ class Settings:
     default_language: str
     timezone: str
     log_level: str
+    log_format: str
     webhook_url: str | None = None
     webhook_listen: str = DEFAULTS["WEBHOOK_LISTEN"]
     webhook_port: int = int(DEFAULTS["PORT"])
@@ -168,6 +171,9 @@ def _parse(env: Mapping[str, str]) -> Settings:
     log_level = _value(env, "LOG_LEVEL").upper()
     if log_level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    log_format = _value(env, "LOG_FORMAT").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
 
     webhook_url = env.get("WEBHOOK_URL") or None
     webhook_secret = env.get("WEBHOOK_SECRET") or None
@@ -192,6 +198,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         default_language=language,
         timezone=timezone,
         log_level=log_level,
+        log_format=log_format,
         webhook_url=webhook_url,
         webhook_listen=_value(env, "WEBHOOK_LISTEN"),
         webhook_port=port,

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -22,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ChatType
 
+from conversations.runtime import updatelog
 from conversations.runtime.callbacks import BadCallback
+from conversations.runtime.cancelling import cancelled_draft
 from conversations.runtime.context import BotContext, Services
 from conversations.runtime.delivery import deliver, finish_or_later
 from conversations.runtime.reply import Reply
@@ -63,11 +66,25 @@ def handler(
 async def _run(
     fn: Handler, update: Update, context: BotContext, *, roles: frozenset[Role], write: bool
 ) -> None:
+    started = time.perf_counter()
+    outcome = updatelog.FAILED
+    try:
+        outcome = await _handle(fn, update, context, roles=roles, write=write)
+    finally:
+        if outcome:
+            updatelog.record(update.update_id, updatelog.action_name(fn), outcome, started)
+
+
+async def _handle(
+    fn: Handler, update: Update, context: BotContext, *, roles: frozenset[Role], write: bool
+) -> str:
+    """Handles the update; returns its outcome for the log (empty: not ours to handle)."""
     services = context.services
     tg_user = update.effective_user
     chat = update.effective_chat
     if tg_user is None or chat is None or chat.type != ChatType.PRIVATE:
-        return
+        return ""
+    outcome = updatelog.DONE
     services.last_update_id = update.update_id
     message = update.message
     if message is not None:
@@ -98,6 +115,9 @@ async def _run(
                 denial = authorise(user, roles, tr)
                 if denial is not None:
                     replies = [denial]
+                    outcome = updatelog.REFUSED
+                elif cancelled_draft(update, context.user_data):
+                    raise BadCallback("a draft stopped by /cancel")
                 else:
                     request = Request(update, context, session, user, tr, services)
                     if user is not None and user.unreachable_at is not None:
@@ -120,8 +140,10 @@ async def _run(
     except BadCallback:
         replies = [stale_button_reply(tr)]
         failed = True
+        outcome = updatelog.STALE
     except DomainError as error:
         replies = [error_reply(tr, error)]
+        outcome = updatelog.DECLINED
         if update.callback_query is not None and not (request and request.tap_answered):
             # On a tap the answer is a pop-up: the message the button was on stays as it was.
             replies = [Reply("", toast=replies[0].text[:200], alert=True)]
@@ -138,7 +160,7 @@ async def _run(
 
         await finish_or_later(context, again, update.update_id)
         _wake_outbox(context)
-        return
+        return updatelog.REPEAT
     # Nothing was committed after a failure, so nothing is to follow the commit.
     after_commit = request.after_commit if request is not None and not failed else []
     answered = request is not None and request.tap_answered
@@ -152,6 +174,7 @@ async def _run(
     await finish_or_later(context, finish, update.update_id)
     if write and any(r.delete_user_message for r in replies):
         _wake_outbox(context)
+    return outcome
 
 
 def update_key(update: Update, chat_id: int, user_id: int) -> service.UpdateKey:
