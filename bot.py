@@ -63,8 +63,15 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the bot: long polling, or a webhook when WEBHOOK_URL is set")
     t = sub.add_parser("test", help="run every test and check (SQLite, then TEST_DATABASE_URL)")
     t.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
-    sub.add_parser("health", help="exit 0 when the database answers and the heartbeat is fresh")
-    sub.add_parser("status", help="outbox backlog, unreachable users, last sweep, last update")
+    sub.add_parser(
+        "health",
+        help="exit 0 when the bot runs well: heartbeat fresh, Telegram takes the token and no "
+        "other process polls, the outbox sends, the sweep runs; else exit 1 saying what is wrong",
+    )
+    status = sub.add_parser(
+        "status", help="outbox backlog, unreachable users, last sweep, last update, problems"
+    )
+    status.add_argument("--json", action="store_true", help="one JSON object, for monitoring")
 
     db = sub.add_parser("db", help="database migrations").add_subparsers(
         dest="action", required=True

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import timedelta
+import json
+import sys
 
 from cli.setup import database, opened, prepare, run_async
 from models import crypto
@@ -12,11 +13,15 @@ from models.settings import Settings
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from conversations.app import run
+    from conversations.app import LeaseTaken, run
 
     settings.require_token()
     prepare(settings)
-    run(settings)
+    try:
+        run(settings)
+    except LeaseTaken as refusal:
+        print(f"Not started. {refusal}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -28,20 +33,23 @@ def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
 
 @run_async
 async def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
-    from models import service
+    from models import operations
     from models.clock import clock
 
     db = database(settings)
     try:
         async with db.read() as session:
-            beat = await service.get_state(session, "heartbeat")
+            problems = await operations.health_problems(
+                session, clock.now(), settings.sweep_seconds
+            )
     except Exception as error:  # any failure to answer is unhealthy
         print(f"unhealthy: database: {type(error).__name__}")
         return 1
     finally:
         await db.dispose()
-    if beat is None or clock.now() - beat.updated_at > timedelta(minutes=3):
-        print("unhealthy: no recent heartbeat")
+    for problem in problems:
+        print(f"unhealthy: {problem}")
+    if problems:
         return 1
     print("healthy")
     return 0
@@ -50,11 +58,18 @@ async def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
 @run_async
 async def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from models import operations
+    from models.clock import clock
 
     async with opened(settings) as db, db.read() as session:
+        figures = await operations.status_figures(session)
         report = await operations.status_report(session)
+        problems = await operations.health_problems(session, clock.now(), settings.sweep_seconds)
+    if args.json:
+        print(json.dumps({**figures, "healthy": not problems, "problems": problems}))
+        return 0
     for key, value in report.items():
         print(f"{key:<22} {value}")
+    print(f"{'problems':<22} {'; '.join(problems) or '-'}")
     return 0
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import timedelta
 from types import ModuleType
 
+from sqlalchemy.exc import IntegrityError
 from telegram import LinkPreviewOptions, Update
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application, ContextTypes, Defaults
@@ -37,7 +39,7 @@ from conversations.runtime.ordering import PerUserUpdateProcessor
 from conversations.runtime.persistence import SQLPersistence
 from conversations.runtime.ratelimit import TelegramLimits
 from conversations.runtime.state import UserData
-from models import retention, schedule
+from models import lease, retention, schedule
 from models.clock import clock
 from models.db import Database
 from models.outbox import OutboxKind
@@ -128,7 +130,9 @@ def _check_registries(application: BotApplication) -> None:
     handlers = [h for group in application.handlers.values() for h in group]
     registry.check_callbacks(handlers, (prefix for prefix, _ in routes.CALLBACKS))
     registry.check_text_steps(fallback.TEXT_INPUTS, (step for step, _ in routes.TEXT_STEPS))
-    registry.check_outbox(outbox_worker.RENDERERS, OutboxKind, OutboxKind.DELETE_TYPED)
+    registry.check_outbox(
+        outbox_worker.RENDERERS, OutboxKind, OutboxKind.DELETE_TYPED, OutboxKind.CHAT_WIPE
+    )
     state.KNOWN_STEPS.update(step for step, _ in (*routes.TEXT_STEPS, *routes.TAP_STEPS))
 
 
@@ -151,11 +155,52 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
     await services.db.dispose()
 
 
+class LeaseTaken(Exception):
+    """Another process serves this database; the message says who and what to do."""
+
+
 def run(settings: Settings) -> None:
-    """Long polling, or a webhook when WEBHOOK_URL is set. Retries while Telegram is unreachable."""
+    """Long polling, or a webhook when WEBHOOK_URL is set. Retries while Telegram is unreachable.
+
+    Only while holding the database's lease (models/lease.py): LeaseTaken otherwise.
+    """
+    me = lease.Holder.me()
+    taken = asyncio.run(_lease(settings, me, take=True))
+    if taken is not None:
+        raise LeaseTaken(taken.sentence())
+    try:
+        _run_holding_lease(settings, me)
+    finally:
+        asyncio.run(_lease(settings, me, take=False))
+
+
+async def _lease(settings: Settings, me: lease.Holder, *, take: bool) -> lease.Taken | None:
+    database = Database(
+        settings.database_url,
+        schema=settings.database_schema,
+        busy_seconds=settings.sqlite_busy_seconds,
+    )
+    try:
+        if not take:
+            async with database.write() as session:
+                await lease.release(session, me)
+            return None
+        try:
+            async with database.write() as session:
+                return await lease.acquire(session, me)
+        except IntegrityError:
+            # Another process inserted the first lease at the same moment: it is theirs.
+            async with database.write() as session:
+                return await lease.acquire(session, me)
+    finally:
+        await database.dispose()
+
+
+def _run_holding_lease(settings: Settings, me: lease.Holder) -> None:
     delay = 5.0
     while True:
         application = build_application(settings)
+        jobs.keep_lease(application, me)
         try:
             if settings.webhook_url:
                 application.run_webhook(

@@ -44,6 +44,8 @@ class ConfirmWhenHandled(HTTPXRequest):
         self._pending: dict[int, bool] = {}
         self._changed = asyncio.Event()
         self._fetched: set[int] = set()
+        # The HTTP status of the last getUpdates (the heartbeat records it for `health`).
+        self.last_code: int | None = None
 
     def handled(self, update_id: int) -> None:
         """Called once an update's processing is over, whatever its outcome."""
@@ -74,6 +76,7 @@ class ConfirmWhenHandled(HTTPXRequest):
         # This call confirms everything fetched so far, handled or given up on.
         self._pending.clear()
         code, payload = await super().do_request(*args, **kwargs)
+        self.last_code = code
         if code == 200:
             updates = _updates(payload)
             ids = {u.get("update_id") for u in updates}

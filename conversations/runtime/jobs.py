@@ -14,7 +14,7 @@ from telegram.ext import Application
 from conversations.runtime.context import BotContext, Services
 from conversations.runtime.outbox import OutboxWorker
 from conversations.runtime.unit_of_work import flush_message_log
-from models import service
+from models import lease, service
 from models.clock import clock
 from models.settings import Settings
 from models.sweep import run_sweep
@@ -33,6 +33,14 @@ async def heartbeat(context: BotContext) -> None:
         await service.set_state(session, "heartbeat", clock.now().isoformat())
         if services.last_update_id is not None:
             await service.set_state(session, "last_update", str(services.last_update_id))
+        # How Telegram last answered getUpdates (401: token refused; 409: another poller), for
+        # `bot.py health`; written when it changes, so its time says since when.
+        confirm = services.extra.get("confirm")
+        code = getattr(confirm, "last_code", None)
+        if code is not None:
+            known = await service.get_state(session, "telegram")
+            if known is None or known.value != str(code):
+                await service.set_state(session, "telegram", str(code))
 
 
 async def sweep(context: BotContext) -> None:
@@ -67,6 +75,25 @@ def wake_outbox(context: BotContext) -> None:
     if queue is not None:
         # PTB types the queue for its default context, not this application's BotContext.
         queue.run_once(send_outbox, 0, name="outbox-now")  # type: ignore[arg-type]
+
+
+async def renew_lease(context: BotContext) -> None:
+    services: Services = context.services
+    async with services.db.write() as session:
+        held = await lease.renew(session, services.extra["lease"])
+    if not held:
+        log.error("another process took this database's lease: stopping")
+        context.application.stop_running()
+
+
+def keep_lease(application: Application, holder: lease.Holder) -> None:  # type: ignore[type-arg]
+    """Renews the lease `bot.py run` took, for as long as this application runs."""
+    services: Services = application.bot_data["services"]
+    services.extra["lease"] = holder
+    every = max(clock.wait(lease.RENEW_EVERY).total_seconds(), 0.5)
+    queue = application.job_queue
+    assert queue is not None
+    queue.run_repeating(renew_lease, interval=every, first=every, name="lease")
 
 
 def schedule(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]

@@ -386,9 +386,10 @@ class TelegramTestServer:
         Telegram's front end), "429" (Too Many Requests with ``retry_after``), "hang" (no
         answer until the server stops; with ``seconds``, the call is then carried out anyway,
         as a request that timed out on the client may still take effect), "drop" (the
-        connection is closed without an answer).
+        connection is closed without an answer), "401" (the token revoked in @BotFather), "409"
+        (another process polls with the same token).
         """
-        if mode not in ("500", "502", "429", "hang", "drop"):
+        if mode not in ("500", "502", "429", "hang", "drop", "401", "409"):
             raise ValueError(f"unknown fault mode {mode!r}")
         queue = self._faults.setdefault(method.lower(), deque())
         for _ in range(times):
@@ -510,6 +511,10 @@ class TelegramTestServer:
             )
         if fault.mode == "drop":
             return await self._drop(request)
+        if fault.mode == "401":
+            return self._error_response(401, "Unauthorized")
+        if fault.mode == "409":
+            return self._error_response(409, CONFLICT_OTHER_POLLER)
         # hang
         if fault.seconds is None:
             event = asyncio.Event()
