@@ -35,7 +35,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from models import reviews
 
     reviewed = {}
-    async with opened(settings) as db, db.read() as session:
+    async with opened(settings, read_only=True) as db, db.read() as session:
         for lang in LANGUAGES:
             items = [_versions(item) for item in review_items(lang) if item.kind == "screen"]
             reviewed[lang] = frozenset(await reviews.approved(session, lang, items))
@@ -63,7 +63,7 @@ async def _review(settings: Settings, args: argparse.Namespace) -> int:
     from models import reviews
 
     languages = [args.lang] if args.lang else list(LANGUAGES)
-    async with opened(settings) as db, db.read() as session:
+    async with opened(settings, read_only=True) as db, db.read() as session:
         print("Review coverage: reviewed = approved and unchanged since; due = not reviewed")
         print(f"{'lang':<6}{'items':<20}{'total':>6}{'reviewed':>10}{'stale':>7}{'due':>6}")
         for lang in languages:

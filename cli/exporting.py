@@ -74,7 +74,7 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             return _refused(f"Not written: {error}", 1)
     tr = translator(args.lang)
     now = clock.now().astimezone(settings.tz)
-    async with opened(settings) as db:
+    async with opened(settings, read_only=True) as db:
         async with db.read() as session:
             scope = Scope(user_id=0, role=Role.ADMIN, area_path=None)
             label = tr.pgettext("coordinator", "All areas")

@@ -47,7 +47,7 @@ def print_invite(invite: Invite, code: str, username: str) -> None:
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from models import areas, users
 
-    async with opened(settings) as db:
+    async with opened(settings, read_only=args.action == "list") as db:
         async with db.write() as session:
             if args.action == "list":
                 for invite in await users.list_invites(session):
@@ -85,7 +85,7 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
     from models import areas, groups, users
 
-    async with opened(settings) as db:
+    async with opened(settings, read_only=args.action == "list") as db:
         async with db.write() as session:
             if args.action == "list":
                 for user in await users.list_users(session):

@@ -19,7 +19,7 @@ INVITE_DAYS = 14
 async def cmd_area(settings: Settings, args: argparse.Namespace) -> int:
     from models import areas
 
-    async with opened(settings) as db:
+    async with opened(settings, read_only=args.action == "list") as db:
         async with db.write() as session:
             if args.action == "add":
                 names = [n.strip() for n in args.path.split("/") if n.strip()]
@@ -83,7 +83,7 @@ def _group_schedule(args: argparse.Namespace) -> tuple[int, time, date]:
 async def _list_groups(settings: Settings) -> int:
     from models import areas, groups, roster
 
-    async with opened(settings) as db, db.read() as session:
+    async with opened(settings, read_only=True) as db, db.read() as session:
         for group in await groups.list_groups(session):
             area = await areas.get_area(session, group.area_id)
             place = " / ".join(await areas.area_names(session, area)) if area else "?"

@@ -24,7 +24,7 @@ async def cmd_participant(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     from models.audit import audit_page
 
-    async with opened(settings) as db, db.read() as session:
+    async with opened(settings, read_only=True) as db, db.read() as session:
         entries = await audit_page(session, limit=max(1, min(args.limit, 10_000)))
     for entry in entries:
         who = f"user {entry.actor_id}" if entry.actor_id else "system"

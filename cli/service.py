@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 
-from cli.setup import database, opened, prepare, run_async
+from cli.setup import database, missing_database, opened, prepare, run_async
 from models import crypto
 from models.settings import Settings
 
@@ -36,6 +36,9 @@ async def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
     from models import operations
     from models.clock import clock
 
+    if why := await missing_database(settings):
+        print(f"unhealthy: {why}")
+        return 1
     db = database(settings)
     try:
         async with db.read() as session:
@@ -60,7 +63,7 @@ async def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from models import operations
     from models.clock import clock
 
-    async with opened(settings) as db, db.read() as session:
+    async with opened(settings, read_only=True) as db, db.read() as session:
         figures = await operations.status_figures(session)
         report = await operations.status_report(session)
         problems = await operations.health_problems(session, clock.now(), settings.sweep_seconds)
@@ -83,6 +86,10 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "revision":
         migrate.revision(settings.database_url, args.message)
         return 0
+
+    if why := asyncio.run(missing_database(settings)):
+        print(why, file=sys.stderr)
+        return 1
 
     async def current() -> str | None:
         db = database(settings)

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from models import crypto, files
@@ -30,6 +31,59 @@ def prepare(settings: Settings, *, migrate: bool = True) -> None:
     setup_keys(settings)
     if migrate:
         migrations.upgrade(settings.database_url, settings.database_schema)
+
+
+def sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite database's file (None on PostgreSQL or in memory)."""
+    if not settings.is_sqlite:
+        return None
+    from sqlalchemy.engine import make_url
+
+    location = make_url(settings.database_url).database
+    return Path(location) if location and location != ":memory:" else None
+
+
+async def missing_database(settings: Settings) -> str | None:
+    """Why there is no bot database at these settings (a sentence), or None when there is one.
+
+    Commands that only read refuse instead of creating an empty database and a new key: run
+    with a wrong DATA_DIR or DATABASE_URL, they would otherwise answer from nothing.
+    """
+    path = sqlite_file(settings)
+    if path is not None:
+        if not path.exists():
+            return (
+                f"There is no database at {path}: check DATABASE_URL and DATA_DIR. This command "
+                "only reads and creates nothing; `bot.py run` or `bot.py area add` creates it."
+            )
+        if not settings.encryption_keys and not (settings.data_dir / crypto.KEY_FILE).exists():
+            return (
+                f"The database at {path} has no key beside it in {settings.data_dir}: check "
+                "DATA_DIR, or set ENCRYPTION_KEYS to the keys it was made with."
+            )
+        return None
+    if settings.is_sqlite:
+        return None
+    from sqlalchemy import inspect
+
+    db = database(settings)
+    try:
+        async with db.read() as session:
+            connection = await session.connection()
+            tables = await connection.run_sync(
+                lambda sync: inspect(sync).get_table_names(schema=settings.database_schema)
+            )
+    except Exception as error:  # the server, the address, the password: say which setting
+        return f"The database at DATABASE_URL cannot be reached ({type(error).__name__}): check it."
+    finally:
+        await db.dispose()
+    if "alembic_version" not in tables:
+        return (
+            "The database at DATABASE_URL has no bot tables: check DATABASE_URL (and "
+            "DATABASE_SCHEMA). This command only reads; `bot.py run` or `bot.py db upgrade` "
+            "sets a new database up."
+        )
+    return None
 
 
 def setup_keys(settings: Settings) -> None:
@@ -61,7 +115,11 @@ def run_async(fn: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, i
         try:
             return asyncio.run(fn(settings, args))
         except DomainError as error:
-            print(f"Not done: {error.code}", file=sys.stderr)
+            from conversations.vocabulary.errors import domain_error_text
+            from locales import translator
+
+            # The operator reads the command line in English, as they read this README.
+            print(f"Not done. {domain_error_text(translator('en'), error)}", file=sys.stderr)
             return 1
 
     return run
@@ -75,8 +133,13 @@ def database(settings: Settings) -> Database:
 
 
 @asynccontextmanager
-async def opened(settings: Settings) -> AsyncIterator[Database]:
-    """The database, prepared (keys, migrations) and closed afterwards."""
+async def opened(settings: Settings, *, read_only: bool = False) -> AsyncIterator[Database]:
+    """The database, prepared (keys, migrations) and closed afterwards.
+
+    `read_only`: a command that only reads refuses (SettingsError) when there is no database.
+    """
+    if read_only and (why := await missing_database(settings)):
+        raise SettingsError(why)
     await asyncio.to_thread(prepare, settings)
     db = database(settings)
     try:

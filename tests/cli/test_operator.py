@@ -181,3 +181,32 @@ def test_sqlite_first_run_generates_an_owner_only_key(tmp_path: Path) -> None:
     assert (key.stat().st_mode & 0o777) == 0o600
     again = cli(fresh, "status", ENCRYPTION_KEYS="")
     assert "Generated" not in again.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["status"], ["user", "list"], ["invite", "list"], ["audit"], ["group", "list"], ["health"]],
+)
+def test_a_read_only_command_on_a_missing_database_says_so_and_creates_nothing(
+    settings: Settings, tmp_path: Path, command: list[str]
+) -> None:
+    empty = tmp_path / "elsewhere"
+    result = cli(
+        settings,
+        *command,
+        DATABASE_URL=f"sqlite:///{empty}/bot.sqlite3",
+        DATA_DIR=str(empty),
+        ENCRYPTION_KEYS="",
+    )
+    assert result.returncode != 0
+    said = result.stdout + result.stderr
+    assert f"There is no database at {empty}/bot.sqlite3: check DATABASE_URL and DATA_DIR" in said
+    assert not empty.exists(), "nothing was created"
+
+
+def test_a_refusal_is_a_sentence_saying_what_to_do(settings: Settings, db: Database) -> None:
+    result = cli(settings, "invite", "--role", "coordinator")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Not done. A coordinator needs an area. Give it too, as Province/Commune/Colline."
+    )
