@@ -60,6 +60,11 @@ MEANINGS = {
     "parties": Np_("export", "Group members who are parties to the agreement."),
     "date_reached": Np_("export", "Day the agreement was reached."),
     "written": Np_("export", "1 when the parties wrote and signed a paper."),
+    "violence_check": Np_(
+        "export",
+        "1 when the summary had words that may point to violence and the facilitator answered "
+        "that it involves none: to be checked.",
+    ),
     "reported_at": Np_("export", "When the facilitators reported the agreement (local time)."),
     "acknowledged_at": Np_("export", "When a coordinator acknowledged it (local time)."),
     "documented_at": Np_("export", "When it was documented with a reference number (local time)."),

@@ -61,6 +61,7 @@ HEADERS: dict[str, Label] = {
     "parties": Np_("export", "Parties"),
     "date_reached": Np_("export", "Date reached"),
     "written": Np_("export", "Signed paper"),
+    "violence_check": Np_("export", "Check for violence"),
     "reported_at": Np_("export", "Reported"),
     "acknowledged_at": Np_("export", "Acknowledged"),
     "documented_at": Np_("export", "Documented"),

@@ -8,8 +8,9 @@ button goes through `Scope` (models.agreements.get_agreement) first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import agreements
@@ -19,6 +20,7 @@ from models.audit import audit
 from models.groups import Group
 from models.outbox import OutboxMessage
 from models.scope import Scope
+from models.users import User
 
 # --- the records an alert names ------------------------------------------------------------------
 
@@ -77,6 +79,8 @@ class AgreementDetails:
     events: list[AgreementEvent]
     # By step ("m1", "m3"); a step not yet due has no row.
     follow_ups: dict[str, FollowUp]
+    # The role of each person in the history (shown instead of their internal id).
+    actor_roles: dict[int, str] = field(default_factory=dict)
 
 
 async def agreement_details(session: AsyncSession, agreement: Agreement) -> AgreementDetails:
@@ -84,13 +88,17 @@ async def agreement_details(session: AsyncSession, agreement: Agreement) -> Agre
     group = await session.get(Group, agreement.group_id)
     assert group is not None  # deleting a group deletes its agreements (ON DELETE CASCADE)
     area = await session.get(Area, group.area_id)
+    events = await agreements.history(session, agreement.id)
+    actors = {e.actor_id for e in events if e.actor_id is not None}
+    roles = await session.execute(select(User.id, User.role).where(User.id.in_(actors)))
     return AgreementDetails(
         agreement=agreement,
         group=group,
         place=await area_names(session, area) if area else [],
         parties=await agreements.party_codes(session, agreement.id),
-        events=await agreements.history(session, agreement.id),
+        events=events,
         follow_ups={f.step: f for f in await agreements.follow_ups(session, agreement.id)},
+        actor_roles={user_id: role for user_id, role in roles.all()},
     )
 
 

@@ -10,8 +10,10 @@ coordinators and the audit entry are written together on "Save".
     parties    parties, outside parties and witnesses
     details    the date reached, the signed paper, the summary, the check screen
     save       save or cancel
-    violence   never an agreement: referral guidance, nothing stored
+    violence   never an agreement: referral guidance, nothing stored; the question asked
+               when a summary has words that may point to violence
     follow_up  one and three months later: does it hold?
+    notices    the facilitators told that the coordinator received, then documented it
 
 access.py looks records up within the person's scope, codec.py packs and parses the button data
 (the table of every tap is there), screens.py renders from content/templates/agreement/.
@@ -22,6 +24,7 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from conversations.agreement import codec
+from conversations.agreement import notices as notices  # registers its outbox renderer
 from conversations.agreement.access import RECORDERS
 from conversations.agreement.details import (
     date_chosen,
@@ -40,7 +43,13 @@ from conversations.agreement.parties import (
 )
 from conversations.agreement.save import cancel, save
 from conversations.agreement.start import agreement_command, group_chosen, kind_chosen
-from conversations.agreement.violence import referral_requested, violence, why_never
+from conversations.agreement.violence import (
+    referral_requested,
+    violence,
+    violence_no,
+    violence_yes,
+    why_never,
+)
 from conversations.runtime.callbacks import pattern
 from conversations.runtime.menu import Command, Np_, declare
 
@@ -65,6 +74,8 @@ def handlers() -> list[BaseHandler]:
         codec.TYPE_DAY: type_date,
         codec.WRITTEN: written_chosen,
         codec.REWRITE_SUMMARY: rewrite_summary,
+        codec.VIOLENCE_YES: violence_yes,
+        codec.VIOLENCE_NO: violence_no,
         codec.SAVE: save,
         codec.CANCEL: cancel,
         codec.FOLLOW_UP: follow_up_answer,

@@ -16,6 +16,8 @@ here and then authorised like any other request (access.py).
   ag:d:<draft>:<yyyymmdd>         date reached; ag:dt:<draft> to type it
   ag:wr:<draft>:<0|1>             a signed paper exists or not
   ag:rs:<draft>                   write the summary again
+  ag:vy|vo:<draft>                the summary's words may point to violence: yes (the draft
+                                  ends, referral guidance) / no (it is the summary, to check)
   ag:s:<draft> / ag:x:<draft>     save / cancel (ag:x:0 before a draft exists)
   ag:f:<agreement>:<step>:<h|b|r> answer to a follow-up question
 
@@ -37,6 +39,7 @@ PARTY, PARTIES_DONE = "p", "pn"
 OUTSIDE, OUTSIDE_DONE, WITNESS, WITNESSES_DONE = "o", "on", "t", "tn"
 DAY, TYPE_DAY, WRITTEN, REWRITE_SUMMARY = "d", "dt", "wr", "rs"
 SAVE, CANCEL, FOLLOW_UP = "s", "x", "f"
+VIOLENCE_YES, VIOLENCE_NO = "vy", "vo"
 # The Cancel button shown before a draft exists.
 NO_DRAFT = "0"
 

@@ -1,5 +1,6 @@
 """The date reached (a button, or typed), whether a signed paper exists, and the summary (the
-only free text: typed, then removed from the chat once stored), ending on the check screen."""
+only free text: typed, then removed from the chat once stored; words that may point to violence
+ask a question first, conversations/agreement/violence.py), ending on the check screen."""
 
 from __future__ import annotations
 
@@ -107,19 +108,23 @@ async def typed_summary(request: Request) -> Reply:
     state = request.context.state
     draft, group = await draft_in_scope(request, state.ref or "-")
     try:
-        await agreements.set_summary(request.session, draft=draft, text=request.text)
+        ask = await agreements.hold_summary(request.session, draft=draft, text=request.text)
     except InvalidInput as error:
         if error.code == "summary_empty":
             return screens.summary_problem(request.tr, None)
         length = error.details.get("length", 0)
         return screens.summary_problem(request.tr, length if isinstance(length, int) else 0)
     state.clear()
-    reply = await _check_screen(request, draft, group)
+    if ask:
+        # Words that may point to violence: a question first, the summary is not stored yet.
+        reply = screens.violence_question(request.tr, draft.key, group.name)
+    else:
+        reply = await check_screen(request, draft, group)
     reply.delete_user_message = True
     return reply
 
 
-async def _check_screen(request: Request, draft: AgreementDraft, group: Group) -> Reply:
+async def check_screen(request: Request, draft: AgreementDraft, group: Group) -> Reply:
     """Everything chosen, to check before saving."""
     if not agreements.draft_complete(draft) or draft.reached_on is None:
         raise NotFound()

@@ -13,7 +13,7 @@ from conversations.runtime.request import Request
 from conversations.runtime.unit_of_work import handler
 from locales import Translator
 from models import agreements
-from models.agreements import FOLLOW_UPS, Answer
+from models.agreements import FOLLOW_UPS, Answer, Status
 from models.outbox import OutboxKind, OutboxMessage
 from models.users import User
 
@@ -34,7 +34,9 @@ async def follow_up_question(
     if subject is None:
         return None
     agreement, group = subject
-    return screens.follow_up_question(tr, agreement.id, group.name, agreement.reached_on, step)
+    if agreement.status == Status.REFERRED:
+        return None  # not an agreement: nothing to follow up
+    return screens.follow_up_question(tr, agreement, group.name, step)
 
 
 @handler(roles=ANSWERERS, write=True)

@@ -16,13 +16,13 @@ async def save(request: Request) -> Reply:
     key = codec.parse_draft(request.data, codec.SAVE)
     done = await agreements.saved_from(request.session, key=key, user=request.me)
     if done is not None:  # a second tap on Save
-        return screens.saved_already(request.tr, done.id)
+        return screens.saved_already(request.tr)
     # The draft's group is checked against the user's scope again, as on every tap.
     draft, _ = await draft_in_scope(request, key)
     agreement = await agreements.save_draft(request.session, draft=draft, user=request.me)
     request.context.state.clear()
     request.send_outbox_soon()
-    return screens.saved_screen(request.tr, agreement.id)
+    return screens.saved_screen(request.tr, agreement)
 
 
 @handler(roles=RECORDERS, write=True)

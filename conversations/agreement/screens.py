@@ -25,6 +25,7 @@ from models.agreements import (
     OUTSIDE_ROLES,
     SUMMARY_MAX,
     WITNESS_ROLES,
+    Agreement,
     Answer,
     from_mask,
 )
@@ -222,6 +223,18 @@ def summary_screen(tr: Translator, key: str, group_name: str) -> Reply:
     return Reply(text, buttons=[_cancel(tr, key)])
 
 
+def violence_question(tr: Translator, key: str, group_name: str) -> Reply:
+    """The summary's words may point to violence: the facilitator's answer decides."""
+    buttons = [
+        [
+            Button(tr.pgettext("agreement", "Yes"), codec.draft_data(codec.VIOLENCE_YES, key)),
+            Button(tr.pgettext("agreement", "No"), codec.draft_data(codec.VIOLENCE_NO, key)),
+        ],
+        _cancel(tr, key),
+    ]
+    return Reply(tr.render("agreement/violence_question.j2", group=group_name), buttons=buttons)
+
+
 def summary_problem(tr: Translator, length: int | None) -> Reply:
     """`length`: of a summary too long; None for one that was empty."""
     text = tr.render("agreement/summary_problem.j2", length=length, limit=SUMMARY_MAX)
@@ -263,17 +276,38 @@ def confirm_screen(
     return Reply(text, buttons=buttons)
 
 
+# --- a referred agreement: what the facilitators and the chats are told -----------------------
+
+
+def referred_notice(tr: Translator, group_name: str) -> Reply:
+    """Neutral first line (a shared phone's lock screen); no details of the case."""
+    guide = Button(
+        tr.pgettext("agreement", "Referral and self-care guide"), pack("gt", "referral-selfcare")
+    )
+    return Reply(tr.render("agreement/referred.j2", group=group_name), buttons=[[guide]])
+
+
+def removed(tr: Translator) -> Reply:
+    """The text that replaces a message about a referred agreement too old to delete."""
+    return Reply(tr.pgettext("agreement", "This message was removed."))
+
+
 # --- save or cancel -----------------------------------------------------------------------------
 
 
-def saved_screen(tr: Translator, number: int) -> Reply:
-    return Reply(tr.render("agreement/saved.j2", number=number))
+def saved_screen(tr: Translator, agreement: Agreement) -> Reply:
+    """Recorded as a screen of the agreement: removed from the chat if it is referred."""
+    text = tr.render(
+        "agreement/saved.j2",
+        kind=kind_name(tr, agreement.kind),
+        reached_on=tr.date(agreement.reached_on),
+    )
+    return Reply(text, shows=agreement.id)
 
 
-def saved_already(tr: Translator, number: int) -> Reply:
+def saved_already(tr: Translator) -> Reply:
     """A second tap on Save: the screen already says it."""
-    toast = tr.pgettext("agreement", "Agreement saved (no. {number}).")
-    return Reply("", toast=toast.format(number=number))
+    return Reply("", toast=tr.pgettext("agreement", "The agreement is saved."))
 
 
 def cancelled(tr: Translator) -> Reply:
@@ -283,18 +317,16 @@ def cancelled(tr: Translator) -> Reply:
 # --- follow-ups ---------------------------------------------------------------------------------
 
 
-def follow_up_question(
-    tr: Translator, agreement_id: int, group_name: str, reached_on: date, step: str
-) -> Reply:
+def follow_up_question(tr: Translator, agreement: Agreement, group_name: str, step: str) -> Reply:
     text = tr.render(
         "agreement/follow_up_question.j2",
         group=group_name,
-        number=agreement_id,
-        reached_on=tr.date(reached_on),
+        kind=kind_name(tr, agreement.kind),
+        reached_on=tr.date(agreement.reached_on),
         when=step_name(tr, step),
     )
     buttons = [
-        [Button(tr.pgettext(*label), codec.answer_data(agreement_id, step, answer))]
+        [Button(tr.pgettext(*label), codec.answer_data(agreement.id, step, answer))]
         for answer, label in ANSWER_NAMES.items()
     ]
     return Reply(text, buttons=buttons)

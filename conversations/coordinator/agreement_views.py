@@ -2,7 +2,8 @@
 reference number of the signed paper, typed.
 
 Details come as a new message sent with protect_content, and every view is written to the audit
-log (models.agreements.record_view).
+log (models.agreements.record_view). "Not an agreement: violence, refer", confirmed, turns the
+record into a referral and erases what it said (models.agreements.refer).
 """
 
 from __future__ import annotations
@@ -45,6 +46,38 @@ async def acknowledge_in_details(request: Request) -> Reply:
     return await _details(request, done.agreement, new=False)
 
 
+@handler(roles=COORDINATORS, write=True)
+async def back_to_details(request: Request) -> Reply:
+    agreement_id = codec.tapped_agreement(request.data, codec.REFER_BACK)
+    return await _details(request, await access.agreement(request, agreement_id), new=False)
+
+
+@handler(roles=COORDINATORS)
+async def ask_refer(request: Request) -> Reply:
+    """Not an agreement (violence): what referring does, to confirm, in place of the details."""
+    agreement = await access.agreement(
+        request, codec.tapped_agreement(request.data, codec.REFER_ASK)
+    )
+    return screens.ask_refer(request.tr, agreement)
+
+
+@handler(roles=COORDINATORS, write=True)
+async def refer(request: Request) -> Reply:
+    query = request.update.callback_query
+    tapped = query.message if query is not None else None
+    agreement, changed = await agreements.refer(
+        request.session,
+        scope=await access.scope(request),
+        agreement_id=codec.tapped_agreement(request.data, codec.REFER),
+        actor_id=request.me.id,
+        # The confirmation is answered in place: that message is kept, with the answer.
+        replacing=(tapped.chat.id, tapped.message_id) if tapped is not None else None,
+    )
+    if changed:
+        request.send_outbox_soon()
+    return screens.referred(request.tr, agreement, changed=changed)
+
+
 @handler(roles=COORDINATORS)
 async def ask_reference(request: Request) -> Reply:
     agreement_id, version = codec.parts(request.data, codec.REFERENCE, 2)
@@ -53,7 +86,7 @@ async def ask_reference(request: Request) -> Reply:
     agreement = await access.agreement(request, int_part(agreement_id))
     step = PaperReference(agreement.id, int_part(version))
     request.context.state.expect(codec.AWAITING_REFERENCE, step.ref)
-    return screens.ask_reference(request.tr, agreement.id)
+    return screens.ask_reference(request.tr, agreement)
 
 
 @fallback.expects_text(codec.AWAITING_REFERENCE)

@@ -9,6 +9,7 @@ the tree, else to the admins (models.coordination.hand_over_alert).
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,8 +38,8 @@ async def render_alert(
     session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
 ) -> Reply | None:
     agreement = await coordination.agreement_of(session, row)
-    if agreement is None:
-        return None
+    if agreement is None or agreement.status == Status.REFERRED:
+        return None  # a referral (handed over after it was made) is not an agreement to alert
     return screens.alert(tr, "reported", agreement)
 
 
@@ -59,7 +60,24 @@ async def render_escalation(
     agreement = await coordination.agreement_of(session, row)
     if agreement is None or agreement.status != Status.REPORTED:
         return None
-    return screens.alert(tr, "escalation", agreement)
+    return screens.alert(tr, "escalation", agreement, _days_since(agreement.created_at))
+
+
+@renders(OutboxKind.AGREEMENT_UNDOCUMENTED, fallback=hand_over_alert)
+async def render_undocumented(
+    session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
+) -> Reply | None:
+    """Acknowledged, its reference still missing: a reminder, or the same one level up."""
+    agreement = await coordination.agreement_of(session, row)
+    if agreement is None or agreement.status != Status.ACKNOWLEDGED:
+        return None  # documented (or referred) meanwhile
+    step = "escalation" if row.data.get("step") == "escalation" else "reminder"
+    since = agreement.acknowledged_at or agreement.created_at
+    return screens.alert(tr, f"undocumented.{step}", agreement, _days_since(since))
+
+
+def _days_since(moment: datetime) -> int:
+    return (clock.now() - moment) // timedelta(days=1)
 
 
 @renders(OutboxKind.AGREEMENT_ANSWER, fallback=hand_over_alert)

@@ -11,6 +11,7 @@ STATUS_NAMES = {
     Status.REPORTED: Np_("coordinator", "Waiting for acknowledgement"),
     Status.ACKNOWLEDGED: Np_("coordinator", "Acknowledged, paper not yet documented"),
     Status.DOCUMENTED: Np_("coordinator", "Documented"),
+    Status.REFERRED: Np_("coordinator", "Not an agreement: violence, referred"),
 }
 # An event's detail ({detail}) is a reference number or a follow-up answer, already translated.
 EVENT_NAMES = {
@@ -21,7 +22,19 @@ EVENT_NAMES = {
     "follow_up.m1": Np_("coordinator", "one month later: {detail}"),
     "follow_up.m3": Np_("coordinator", "three months later: {detail}"),
     "escalated": Np_("coordinator", "escalated to the administrators"),
+    "escalated.province": Np_("coordinator", "escalated to the province's coordinators"),
+    "escalated.commune": Np_("coordinator", "escalated to the commune's coordinators"),
+    "paper.escalated": Np_("coordinator", "reference missing: escalated to the administrators"),
+    "paper.escalated.province": Np_(
+        "coordinator", "reference missing: escalated to the province's coordinators"
+    ),
+    "paper.escalated.commune": Np_(
+        "coordinator", "reference missing: escalated to the commune's coordinators"
+    ),
     "summary.erased": Np_("coordinator", "summary erased (retention)"),
+    "referred": Np_(
+        "coordinator", "not an agreement: violence, referred; summary and parties erased"
+    ),
 }
 
 

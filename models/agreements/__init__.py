@@ -17,18 +17,26 @@ blocked the bot is skipped, and a message they could not get is handed one level
     records     saving a draft with its alerts; reading within a scope
     alerts      who is told, and hand-over when someone blocked the bot
     status      acknowledging and documenting
-    escalation  reminders and escalation of unacknowledged agreements (the sweep)
+    escalation  reminders, then the area tree climbed level by level, of agreements waiting to
+                be acknowledged or documented (the sweep)
     followups   one and three months later: does it hold? (the sweep, and the answers)
     retention   old drafts and summaries erased (the sweep)
+    referral    violence is never an agreement: the question on a summary, a coordinator's
+                referral, and the bot messages that showed a referred agreement
     events      the history of each agreement
 """
 
 from models.agreements.alerts import (
+    ADMINS,
     admins,
     alert_recipients,
     coordinator_levels,
+    coordinators_by_level,
     hand_follow_up_over,
     hand_over,
+    level_above,
+    level_of,
+    level_recipients,
     reachable,
     request_referral,
 )
@@ -54,6 +62,9 @@ from models.agreements.drafts import (
 )
 from models.agreements.escalation import (
     ESCALATE_AFTER,
+    ESCALATE_EVERY,
+    PAPER_ESCALATE_EVERY,
+    PAPER_REMIND_AFTER,
     REMIND_AFTER,
     find_reminders,
     queue_reminders,
@@ -79,8 +90,22 @@ from models.agreements.records import (
     saved_from,
     scoped,
 )
+from models.agreements.referral import (
+    hold_summary,
+    no_violence,
+    refer,
+    remember_screen,
+    violence_confirmed,
+)
 from models.agreements.retention import erase_summaries, find_old_drafts
-from models.agreements.status import REFERENCE_RE, Done, acknowledge, clean_reference, document
+from models.agreements.status import (
+    REFERENCE_RE,
+    Done,
+    acknowledge,
+    clean_reference,
+    document,
+    tell_facilitators,
+)
 from models.agreements.tables import (
     FOLLOW_UPS,
     NOT_A_PARTY,
@@ -91,6 +116,7 @@ from models.agreements.tables import (
     AgreementDraft,
     AgreementEvent,
     AgreementParty,
+    AgreementScreen,
     Answer,
     FollowUp,
     Kind,
@@ -98,13 +124,17 @@ from models.agreements.tables import (
 )
 
 __all__ = [
+    "ADMINS",
     "DRAFT_HOURS",
     "ESCALATE_AFTER",
+    "ESCALATE_EVERY",
     "FOLLOW_UPS",
     "FOLLOW_UP_HOUR",
     "MIN_PARTIES",
     "NOT_A_PARTY",
     "OUTSIDE_ROLES",
+    "PAPER_ESCALATE_EVERY",
+    "PAPER_REMIND_AFTER",
     "REFERENCE_MAX",
     "REFERENCE_RE",
     "REMIND_AFTER",
@@ -114,6 +144,7 @@ __all__ = [
     "AgreementDraft",
     "AgreementEvent",
     "AgreementParty",
+    "AgreementScreen",
     "Answer",
     "Done",
     "FollowUp",
@@ -129,6 +160,7 @@ __all__ = [
     "clean_reference",
     "clean_summary",
     "coordinator_levels",
+    "coordinators_by_level",
     "count_pending",
     "document",
     "draft_complete",
@@ -147,14 +179,21 @@ __all__ = [
     "hand_follow_up_over",
     "hand_over",
     "history",
+    "hold_summary",
+    "level_above",
+    "level_of",
+    "level_recipients",
     "mask_of",
     "message_subject",
+    "no_violence",
     "party_codes",
     "pending",
     "queue_follow_ups",
     "queue_reminders",
     "reachable",
     "record_view",
+    "refer",
+    "remember_screen",
     "request_referral",
     "save_draft",
     "saved_from",
@@ -165,4 +204,6 @@ __all__ = [
     "set_summary",
     "set_written",
     "start_draft",
+    "tell_facilitators",
+    "violence_confirmed",
 ]

@@ -1,6 +1,9 @@
 """Who is told: the coordinators of the nearest level of the area tree that contains the group,
 admins when there are none. Someone who blocked the bot is skipped, and a message they could not
-get is handed one level up."""
+get is handed one level up.
+
+A level is the depth of an area in the tree (colline 3, commune 2, province 1); the admins are
+level 0, above every area."""
 
 from __future__ import annotations
 
@@ -18,9 +21,17 @@ from models.meetings import facilitator_ids, local_today
 from models.outbox import OutboxKind, OutboxMessage
 from models.users import Role, User
 
+ADMINS = 0
+BELOW_EVERY_AREA = 4
 
-async def coordinator_levels(session: AsyncSession, group: Group) -> list[list[User]]:
-    """Active coordinators whose area contains the group, nearest level first."""
+
+def depth_of(path: str) -> int:
+    """The level of an area from its path: "/3/" is 1 (a province), "/3/17/42/" 3 (a colline)."""
+    return path.count("/") - 1
+
+
+async def coordinators_by_level(session: AsyncSession, group: Group) -> dict[int, list[User]]:
+    """Active coordinators whose area contains the group, by the level of their area."""
     rows = await session.execute(
         select(User, Area.path)
         .join(Area, Area.id == User.area_id)
@@ -33,7 +44,13 @@ async def coordinator_levels(session: AsyncSession, group: Group) -> list[list[U
     )
     levels: dict[int, list[User]] = {}
     for user, path in rows.all():
-        levels.setdefault(path.count("/"), []).append(user)
+        levels.setdefault(depth_of(path), []).append(user)
+    return levels
+
+
+async def coordinator_levels(session: AsyncSession, group: Group) -> list[list[User]]:
+    """Active coordinators whose area contains the group, nearest level first."""
+    levels = await coordinators_by_level(session, group)
     return [levels[depth] for depth in sorted(levels, reverse=True)]
 
 
@@ -53,12 +70,45 @@ def reachable(users: Iterable[User], exclude: Iterable[int] = ()) -> list[User]:
 
 async def alert_recipients(session: AsyncSession, group: Group) -> list[User]:
     """The nearest coordinators who can be reached; else admins (all of them if none can be)."""
-    for level in await coordinator_levels(session, group):
-        found = reachable(level)
-        if found:
-            return found
+    _, users = await level_above(session, group, BELOW_EVERY_AREA)
+    return users
+
+
+async def level_above(session: AsyncSession, group: Group, level: int) -> tuple[int, list[User]]:
+    """The nearest level above `level` with coordinators who can be reached, and those; else the
+    admins (ADMINS, all of them if none can be reached). A level nobody can be reached at is
+    skipped."""
+    levels = await coordinators_by_level(session, group)
+    for depth in sorted(levels, reverse=True):
+        if depth < level and (found := reachable(levels[depth])):
+            return depth, found
     everyone = await admins(session)
-    return reachable(everyone) or everyone
+    return ADMINS, reachable(everyone) or everyone
+
+
+async def level_of(session: AsyncSession, user: User | None) -> int | None:
+    """The level a coordinator or admin acts at; None for anyone else."""
+    if user is None or not user.active:
+        return None
+    if user.role == Role.ADMIN.value:
+        return ADMINS
+    area = await session.get(Area, user.area_id) if user.area_id is not None else None
+    if user.role != Role.COORDINATOR.value or area is None:
+        return None
+    return depth_of(area.path)
+
+
+async def level_recipients(
+    session: AsyncSession, group: Group, level: int
+) -> tuple[int, list[User]]:
+    """Who can be reached at `level` (coordinators of an area containing the group, or the
+    admins); when nobody can, the nearest level above."""
+    if level == ADMINS:
+        return await level_above(session, group, 1)
+    found = reachable((await coordinators_by_level(session, group)).get(level, []))
+    if found:
+        return level, found
+    return await level_above(session, group, level)
 
 
 async def hand_over(session: AsyncSession, row: OutboxMessage, group: Group) -> int:

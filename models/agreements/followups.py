@@ -13,7 +13,7 @@ from models import outbox
 from models.agreements.alerts import alert_recipients
 from models.agreements.events import add_event
 from models.agreements.records import get_agreement
-from models.agreements.tables import FOLLOW_UPS, Agreement, Answer, FollowUp
+from models.agreements.tables import FOLLOW_UPS, Agreement, Answer, FollowUp, Status
 from models.audit import audit
 from models.clock import clock
 from models.errors import InvalidInput, NotFound
@@ -63,6 +63,8 @@ async def answer_follow_up(
 ) -> tuple[FollowUp, bool]:
     """The first answer counts; returns the follow-up and whether this answer was recorded."""
     agreement = await get_agreement(session, scope, agreement_id, lock=True)
+    if agreement.status == Status.REFERRED:
+        raise NotFound()
     if step not in FOLLOW_UPS:
         raise InvalidInput("step")
     row = await session.scalar(
@@ -115,7 +117,11 @@ async def _due_follow_ups(
     finished = select(FollowUp.agreement_id).where(FollowUp.step == last_step)
     # A month is at least 28 days; a day less covers the time zones.
     earliest = now.date() - timedelta(days=27 * min(FOLLOW_UPS.values()))
-    pending = and_(Agreement.reached_on <= earliest, Agreement.id.not_in(finished))
+    pending = and_(
+        Agreement.reached_on <= earliest,
+        Agreement.id.not_in(finished),
+        Agreement.status != Status.REFERRED.value,  # violence, referred: not an agreement
+    )
     rows = await session.execute(
         select(Agreement, Group).join(Group, Group.id == Agreement.group_id).where(pending)
     )

@@ -59,6 +59,7 @@ async def save_draft(session: AsyncSession, *, draft: AgreementDraft, user: User
         written=draft.written,
         outside_roles=draft.outside_roles,
         witness_roles=draft.witness_roles,
+        violence_check=draft.violence_check,
         status=Status.REPORTED.value,
         reported_by=user.id,
         draft_key=draft.key,
@@ -85,6 +86,10 @@ async def save_draft(session: AsyncSession, *, draft: AgreementDraft, user: User
     await session.delete(draft)
     await session.flush()
     return agreement
+
+
+# Nothing left for a coordinator to do: documented, or referred (not an agreement).
+CLOSED = (Status.DOCUMENTED.value, Status.REFERRED.value)
 
 
 # --- reading, within a scope ---------------------------------------------------------------------
@@ -129,7 +134,7 @@ async def pending(session: AsyncSession, scope: Scope, limit: int = 20) -> list[
     """Waiting for a coordinator (to acknowledge or to document), oldest first."""
     rows = await session.scalars(
         scoped(scope)
-        .where(Agreement.status != Status.DOCUMENTED.value)
+        .where(Agreement.status.not_in(CLOSED))
         .order_by(Agreement.created_at, Agreement.id)
         .limit(limit)
     )
@@ -139,7 +144,7 @@ async def pending(session: AsyncSession, scope: Scope, limit: int = 20) -> list[
 async def count_pending(session: AsyncSession, scope: Scope) -> int:
     count = await session.scalar(
         select(func.count()).select_from(
-            scoped(scope).where(Agreement.status != Status.DOCUMENTED.value).subquery()
+            scoped(scope).where(Agreement.status.not_in(CLOSED)).subquery()
         )
     )
     return int(count or 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -29,6 +29,8 @@ class Status(enum.StrEnum):
     REPORTED = "reported"
     ACKNOWLEDGED = "acknowledged"
     DOCUMENTED = "documented"
+    # Not an agreement: violence, referred (models.agreements.referral). Its text is erased.
+    REFERRED = "referred"
 
 
 class Answer(enum.StrEnum):
@@ -75,9 +77,15 @@ class Agreement(Base):
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     documented_at: Mapped[datetime | None]
     documented_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The reminder and the last escalation of the current wait (for acknowledgement, then for the
+    # reference), and the level of the area tree told last (models.agreements.escalation).
     reminded_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    escalation_level: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
+    # The summary had words that may point to violence and the facilitator answered that it
+    # involves none: the coordinator is asked to check.
+    violence_check: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def outside(self) -> list[str]:
@@ -156,6 +164,10 @@ class AgreementDraft(Base):
     reached_on: Mapped[date | None]
     written: Mapped[bool | None]
     summary: Mapped[str | None] = mapped_column(EncryptedText())
+    # A typed summary with words that may point to violence, held only until the facilitator
+    # answers the question about violence (No: it becomes the summary; Yes: the draft goes).
+    unchecked_summary: Mapped[str | None] = mapped_column(EncryptedText())
+    violence_check: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
 
     @property
@@ -169,3 +181,18 @@ class AgreementDraft(Base):
     @property
     def witnesses(self) -> list[str]:
         return _roles(self.witness_roles)
+
+
+class AgreementScreen(Base):
+    """A bot message that showed an agreement (its summary, or that it was saved), so that it can
+    be removed from the chat when the agreement is referred. Ids only, never text."""
+
+    __tablename__ = "agreement_screens"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime]

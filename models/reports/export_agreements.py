@@ -3,7 +3,9 @@
 An agreement is in the period by its date reached, a check-in by its date: the first day of the
 month it is for (it is asked on that day, and the answer says how the group did that month).
 Agreements are exported without their summary: parties counted, outside parties and witnesses
-counted by role, the status with its dates and the days between.
+counted by role, the status with its dates and the days between. A record a coordinator found
+to be about violence has the status "referred": it is a referral, not an agreement (its parties
+and roles are erased, so they count 0).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ AGREEMENTS = columns(
     *(f"witness_{role}:int" for role in WITNESS_ROLES),
     "date_reached:date",
     "written:flag",
+    "violence_check:flag",
     "status:code:agreement_status",
     "reported_at:datetime",
     "acknowledged_at:datetime",
@@ -108,6 +111,7 @@ async def agreements_table(
             Agreement.witness_roles,
             Agreement.reached_on,
             Agreement.written,
+            Agreement.violence_check,
             Agreement.status,
             Agreement.created_at,
             Agreement.acknowledged_at,
@@ -128,6 +132,7 @@ async def agreements_table(
         witnesses,
         reached_on,
         written,
+        violence_check,
         status,
         reported_at,
         acknowledged_at,
@@ -146,6 +151,7 @@ async def agreements_table(
                 *_counts(witnesses, WITNESS_ROLES),
                 reached_on,
                 int(written),
+                int(violence_check),
                 status,
                 place.local(reported_at),
                 place.local(acknowledged_at),

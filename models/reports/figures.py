@@ -148,7 +148,11 @@ async def group_summaries(session: AsyncSession, scope: Scope, now: datetime) ->
         (
             await session.execute(
                 select(Agreement.group_id, func.count())
-                .where(Agreement.group_id.in_(ids), Agreement.status != Status.DOCUMENTED.value)
+                .where(
+                    Agreement.group_id.in_(ids),
+                    # Documented, or referred (violence: not an agreement): nothing left open.
+                    Agreement.status.not_in((Status.DOCUMENTED.value, Status.REFERRED.value)),
+                )
                 .group_by(Agreement.group_id)
             )
         ).all()

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from models.agreements import Agreement
+from models.agreements import Agreement, Status
 from models.groups import WEEKS, Group
 from models.meetings import Attendance, MeetingRecord, MeetingStatus, Reflection
 from models.reports.export_agreements import first_documented
@@ -142,7 +142,12 @@ async def _agreements(
         )
         .outerjoin(documented, documented.c.agreement_id == Agreement.id)
         .join(Group, Group.id == Agreement.group_id)
-        .where(scope.group_filter(), within(Agreement.reached_on, period))
+        .where(
+            scope.group_filter(),
+            within(Agreement.reached_on, period),
+            # Violence, referred: a referral, never an agreement reached.
+            Agreement.status != Status.REFERRED.value,
+        )
     )
     found = []
     for group_id, reported_at, acknowledged_at, documented_at in rows.all():

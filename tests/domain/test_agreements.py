@@ -1,5 +1,5 @@
 """Agreements in the domain: saving with alerts, who is alerted, hand-over, status and history,
-reminders and escalation on time, follow-ups, drafts and retention."""
+follow-ups, drafts and retention (reminders and escalation: test_agreement_escalation.py)."""
 
 from __future__ import annotations
 
@@ -240,26 +240,6 @@ async def test_out_of_scope_coordinator_can_neither_see_nor_act(db: Database) ->
     async with db.read() as s:
         agreement = await s.get(Agreement, number)
         assert agreement is not None and agreement.status == Status.REPORTED
-
-
-async def test_reminder_after_48_hours_escalation_after_96(db: Database) -> None:
-    ids = await setup(db)
-    await save(db, ids)
-    clock.set(NOW + timedelta(hours=47, minutes=59))
-    await run_sweep(db)
-    assert await recipients(db, "agreement.reminder") == {}
-    clock.set(NOW + timedelta(hours=48))
-    await run_sweep(db)
-    await run_sweep(db)
-    assert await recipients(db, "agreement.reminder") == {"48h": sorted([ids["c1"], ids["c2"]])}
-    clock.set(NOW + timedelta(hours=95, minutes=59))
-    await run_sweep(db)
-    assert await recipients(db, "agreement.escalation") == {}
-    clock.set(NOW + timedelta(hours=96))
-    await run_sweep(db)
-    await run_sweep(db)
-    assert await recipients(db, "agreement.escalation") == {"96h": [ids["admin"]]}
-    assert await recipients(db, "agreement.reminder") == {"48h": sorted([ids["c1"], ids["c2"]])}
 
 
 async def test_an_acknowledged_agreement_is_neither_reminded_nor_escalated(db: Database) -> None:

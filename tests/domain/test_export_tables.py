@@ -74,6 +74,7 @@ SPEC = {
         *(f"witness_{role}:int" for role in WITNESS_ROLES),
         "date_reached:date",
         "written:flag",
+        "violence_check:flag",
         "status:code:agreement_status",
         "reported_at:datetime",
         "acknowledged_at:datetime",
@@ -223,6 +224,7 @@ def expected(seeded: Seeded, period: Period, groups: list[GroupPlan]) -> dict[st
                     *(int(role in a.witnesses) for role in WITNESS_ROLES),
                     a.reached_on,
                     int(a.written),
+                    0,  # no summary of the seeded agreements was asked about violence
                     status,
                     local(a.reported),
                     local(acknowledged),

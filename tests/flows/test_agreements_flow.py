@@ -104,7 +104,11 @@ async def test_recorded_alerted_acknowledged_documented_and_followed_up(
         assert agreement.kind == "land" and agreement.written
         assert agreement.reached_on == date(2026, 11, 25)
         assert agreement.outside_roles == "neighbour" and agreement.witness_roles == "elder"
-    assert a(lang, "Agreement saved (no. {number}).").format(number=agreement.id) in saved.plain
+    # What a person recognises, never the internal number.
+    land, day = a(lang, "Land or boundary"), translator(lang).date(date(2026, 11, 25))
+    assert a(lang, "Agreement saved: {kind}, reached on {date}.").format(kind=land, date=day) in (
+        saved.plain
+    )
 
     # Both coordinators of the area are alerted; the first line says nothing.
     alerts = [await first.next_message(), await second.next_message()]
@@ -129,15 +133,19 @@ async def test_recorded_alerted_acknowledged_documented_and_followed_up(
     await first.send("GIT-2026/014")
     done = await first.next_message()
     assert (
-        c(lang, "Agreement no. {number} documented: reference {reference}.").format(
-            number=agreement.id, reference="GIT-2026/014"
-        )
+        c(
+            lang,
+            "The agreement about {kind}, reached on {date}, is documented: reference {reference}.",
+        ).format(kind=land, date=day, reference="GIT-2026/014")
         in done.plain
     )
 
     # The second coordinator's Acknowledge comes too late and changes nothing.
     late = await step(second, alerts[1], c(lang, "Acknowledge"))
-    assert "#" in late.plain and late.labels == [c(lang, "View details")]
+    assert (
+        c(lang, "The agreement of {date} was already acknowledged.").format(date=day) in late.plain
+    )
+    assert late.labels == [c(lang, "View details")]
     async with db.read() as s:
         stored = await s.get(Agreement, agreement.id)
         assert stored is not None and stored.status == Status.DOCUMENTED
@@ -269,7 +277,7 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(
     # A second tap on Save (a double tap) shows the same record, not a new one.
     await person.tap_data(saved, save)
     again = await person.wait_for_callback_answer()
-    assert again.text == a(lang, "Agreement saved (no. {number}).").format(number=1)
+    assert again.text == a(lang, "The agreement is saved.")
     async with db.read() as s:
         rows = list(await s.scalars(select(Agreement)))
     assert len(rows) == 1 and rows[0].reached_on == date(2026, 11, 18) and not rows[0].written
