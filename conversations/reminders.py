@@ -15,10 +15,13 @@ from conversations.runtime.callbacks import pack
 from conversations.runtime.outbox import renders
 from conversations.runtime.reply import Button, Reply
 from locales import Translator
-from models.groups import WEEKS, Group, get_group
+from models.groups import WEEKS, Group, GroupStatus, get_group
+from models.meetings import self_help_time, self_help_weekday
 from models.outbox import OutboxMessage
 from models.roster import participant_by_id
 from models.users import User
+
+SELF_HELP_GUIDE = "self-help-group"
 
 
 async def _group(session: AsyncSession, row: OutboxMessage) -> Group | None:
@@ -78,6 +81,36 @@ async def absence_visit(
         return None
     text = tr.render("reminders/absence_visit.j2", code=participant.code, group=group.name)
     return Reply(text)
+
+
+@renders("selfhelp_reminder")
+async def self_help_reminder(
+    session: AsyncSession, row: OutboxMessage, user: User, tr: Translator
+) -> Reply | None:
+    group = await _group(session, row)
+    if group is None or group.status != GroupStatus.SELF_HELP:
+        return None
+    meeting = datetime.fromisoformat(row.data["meeting"])
+    if (meeting.weekday(), meeting.timetz().replace(tzinfo=None)) != (
+        self_help_weekday(group),
+        self_help_time(group),
+    ):
+        return None  # the meeting was moved since: the sweep queues the new one
+    text = tr.render(
+        "reminders/selfhelp_meeting.j2",
+        name=group.self_help_name or group.name,
+        day=tr.weekday_date(meeting.date()),
+        at=tr.time(meeting.timetz()),
+    )
+    buttons = [
+        [
+            Button(
+                tr.pgettext("reminder", "Open the self-help guide"), pack("gd", SELF_HELP_GUIDE, 0)
+            )
+        ],
+        [Button(tr.pgettext("reminder", "The group"), pack("so", group.id))],
+    ]
+    return Reply(text, buttons=buttons)
 
 
 @renders("selfhelp_checkin")

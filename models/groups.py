@@ -15,7 +15,7 @@ from models.audit import audit
 from models.base import Base
 from models.clock import clock
 from models.errors import InvalidInput, NotFound
-from models.users import Role, User
+from models.users import Role, User, refresh_menu
 
 WEEKS = 15
 
@@ -55,6 +55,8 @@ class Group(Base):
     self_help_name: Mapped[str | None] = mapped_column(String(80))
     self_help_weekday: Mapped[int | None]
     self_help_since: Mapped[date | None]
+    # The self-help group's meeting time; None: the time of the weekly sessions.
+    self_help_time: Mapped[time | None]
 
     @property
     def prep_done(self) -> bool:
@@ -136,6 +138,7 @@ async def add_facilitator(
         await audit(
             session, actor_id=actor_id, action="user.role.facilitator", record=("user", user.id)
         )
+        await refresh_menu(session, user)
     return member
 
 

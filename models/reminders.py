@@ -1,4 +1,5 @@
-"""What the sweep queues for facilitators: meeting reminders, record nudges, self-help check-ins.
+"""What the sweep queues for facilitators: meeting reminders, record nudges, self-help meeting
+reminders and check-ins.
 
 Everything is computed from each group's own meeting weekday and time in its time zone, and
 queued under a unique (kind, group, date) key, so a sweep that runs twice, late, or after a
@@ -26,6 +27,7 @@ from models.meetings import (
     facilitators_by_group,
     last_meeting,
     next_meeting,
+    next_self_help_meeting,
 )
 from models.outbox import OutboxMessage, Queued
 from models.sweep import Write, queue_found
@@ -137,6 +139,21 @@ async def find_record_nudges(session: AsyncSession, now: datetime) -> Write | No
     ]
     return await _for_facilitators(
         session, kind="record_nudge", due=due, since=now - timedelta(days=10)
+    )
+
+
+async def find_self_help_reminders(session: AsyncSession, now: datetime) -> Write | None:
+    """A self-help group's meeting, the day before at its time, like the weekly sessions'."""
+    groups = await session.scalars(select(Group).where(Group.status == GroupStatus.SELF_HELP.value))
+    due = []
+    for group in groups:
+        meeting = next_self_help_meeting(group, now)
+        if meeting - REMIND_BEFORE <= now:
+            payload = {"group_id": group.id, "meeting": meeting.isoformat()}
+            # The time is part of the key: a meeting moved to another hour is reminded again.
+            due.append(Due(group, f"{meeting:%Y-%m-%dT%H%M}", payload))
+    return await _for_facilitators(
+        session, kind="selfhelp_reminder", due=due, since=now - timedelta(days=3)
     )
 
 

@@ -20,6 +20,7 @@ PLAN = sweep.Plan(
         "meeting_reminders": reminders.find_meeting_reminders,
         "record_nudges": reminders.find_record_nudges,
         "self_help_checkins": reminders.find_self_help_checkins,
+        "self_help_reminders": reminders.find_self_help_reminders,
         "agreement_reminders": agreements.find_reminders,
         "agreement_follow_ups": agreements.find_follow_ups,
         "agreement_drafts": agreements.find_old_drafts,

@@ -11,8 +11,11 @@ that scope is answered as not found, whatever the button data says.
     screens          what is shown (templates under content/templates/coordinator/)
     alerts           the outbox renderers (alerts, reminders, escalations, answers, referrals,
                      the digest) and the Acknowledge tap on an alert
-    agreement_views  an agreement's details, acknowledging from them, its reference typed
+    agreement_views  an agreement's details, acknowledging from them, its reference typed;
+                     "not an agreement: violence, refer"
     lists            /pending, /groups
+    group_view       one group from /groups: checklist, facilitators (replacing one),
+                     corrections, the self-help meeting; what it shows in group_screens
     report           /report, the chart and the exports, for the chosen period and area
     choices          the period, the area and the monthly files of /report
     report_screens   what /report shows, and its choices
@@ -23,7 +26,15 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 # alerts registers the outbox renderers when the package is imported.
-from conversations.coordinator import agreement_views, alerts, choices, codec, lists, report
+from conversations.coordinator import (
+    agreement_views,
+    alerts,
+    choices,
+    codec,
+    group_view,
+    lists,
+    report,
+)
 from conversations.coordinator.access import COORDINATORS
 from conversations.runtime.callbacks import pattern
 from conversations.runtime.menu import Command, Np_, declare
@@ -42,6 +53,9 @@ def handlers() -> list[BaseHandler]:
         codec.ACKNOWLEDGE: alerts.acknowledge,
         codec.ACKNOWLEDGE_IN_DETAILS: agreement_views.acknowledge_in_details,
         codec.REFERENCE: agreement_views.ask_reference,
+        codec.REFER_ASK: agreement_views.ask_refer,
+        codec.REFER: agreement_views.refer,
+        codec.REFER_BACK: agreement_views.back_to_details,
         codec.CHART: report.chart,
         codec.XLSX: report.export_xlsx,
         codec.CSV: report.export_csv,
@@ -52,6 +66,13 @@ def handlers() -> list[BaseHandler]:
         codec.AREAS: choices.areas,
         codec.AREA: choices.choose_area,
         codec.MONTHLY: choices.monthly,
+        codec.GROUP: group_view.open_group,
+        codec.GROUPS: group_view.back_to_groups,
+        codec.REPLACE: group_view.ask_replace,
+        codec.REPLACE_CONFIRMED: group_view.replace,
+        codec.MEETING_DAY: group_view.choose_day,
+        codec.MEETING_TIME: group_view.choose_time,
+        codec.MEETING_SAVED: group_view.save_meeting,
     }
     return [
         CommandHandler("pending", lists.pending_command, filters=private),

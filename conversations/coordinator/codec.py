@@ -3,6 +3,8 @@
   co:v:<agreement>              view details (a new, protected message)
   co:k:<agreement>              acknowledge (on the alert); co:kd:<agreement> on the details
   co:d:<agreement>:<version>    record (or correct) the reference number of the signed paper
+  co:nv:<agreement>             not an agreement (violence): the confirmation, in place
+  co:ny:<agreement>             confirmed: refer it; co:nb:<agreement> back to the details
   co:rc / co:rx / co:rv         the attendance chart (PNG) / XLSX export / CSV exports
   co:ro                         the report again, in place (after a choice)
   co:rp, co:rq:<choice>         the periods; a period chosen (month, quarter, all)
@@ -10,6 +12,10 @@
   co:ra:<area>                  the areas under <area> (0: the person's own), to choose one
   co:rs:<area>                  reports about <area> (0: all of the person's area)
   co:rm:<0|1>                   the monthly files turned off or on
+  co:g:<group> / co:gl          a group's view / the list of groups again
+  co:gr:<member> / co:gy:<member>   replace a facilitator: the question / confirmed
+  co:gd:<group> / co:gt:<group>:<weekday> / co:gm:<group>:<weekday>:<hhmm>
+                                the self-help group's meeting day and time
 
 Buttons carry ids only: every tap is authorised again against the person's scope.
 """
@@ -25,6 +31,7 @@ VIEW = "v"
 ACKNOWLEDGE = "k"
 ACKNOWLEDGE_IN_DETAILS = "kd"
 REFERENCE = "d"
+REFER_ASK, REFER, REFER_BACK = "nv", "ny", "nb"
 CHART = "rc"
 XLSX = "rx"
 CSV = "rv"
@@ -35,6 +42,13 @@ TYPE_DATES = "rt"
 AREAS = "ra"
 AREA = "rs"
 MONTHLY = "rm"
+GROUP = "g"
+GROUPS = "gl"
+REPLACE = "gr"
+REPLACE_CONFIRMED = "gy"
+MEETING_DAY = "gd"
+MEETING_TIME = "gt"
+MEETING_SAVED = "gm"
 # The pending step while the bot waits for two typed dates (conversations/routes.py).
 AWAITING_DATES = "coordinator.period"
 # The pending step while the bot waits for the typed reference number (conversations/routes.py).

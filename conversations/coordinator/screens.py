@@ -21,6 +21,7 @@ from conversations.vocabulary.agreements import (
     step_name,
 )
 from conversations.vocabulary.coordination import event_name, status_name
+from conversations.vocabulary.people import role_name
 from exports.chart import title as chart_title
 from locales import Translator
 from models.agreements import Agreement, AgreementEvent, Answer, FollowUp, Status
@@ -31,6 +32,7 @@ from models.reports import AreaReport, GroupSummary
 # Telegram's limit is 4096 characters; lists stop a little before it and say how many are left.
 TEXT_BUDGET = 3600
 BAR_CELLS = 10
+GROUP_BUTTONS = 40
 ANSWER_VALUES = frozenset(a.value for a in Answer)
 
 
@@ -74,18 +76,24 @@ def _alert_buttons(tr: Translator, agreement: Agreement) -> list[list[Button]]:
     return [row]
 
 
-def alert(tr: Translator, event: str, agreement: Agreement) -> Reply:
+def alert(tr: Translator, event: str, agreement: Agreement, days: int = 0) -> Reply:
     """An agreement reported, or a reminder or escalation of it ("reported", "reminder",
-    "escalation"); no details: those come after "View details"."""
-    text = tr.render("coordinator/alert.j2", event=event, number=agreement.id)
+    "escalation", "undocumented.reminder", "undocumented.escalation"; `days` it has waited); no
+    details: those come after "View details"."""
+    text = tr.render("coordinator/alert.j2", event=event, date=reached(tr, agreement), days=days)
     return Reply(text, buttons=_alert_buttons(tr, agreement))
+
+
+def reached(tr: Translator, agreement: Agreement) -> str:
+    """How an agreement is named in messages: the day it was reached, never its number."""
+    return tr.date(agreement.reached_on)
 
 
 def follow_up_answered(tr: Translator, agreement: Agreement, follow_up: FollowUp) -> Reply:
     text = tr.render(
         "coordinator/alert.j2",
         event="answer",
-        number=agreement.id,
+        date=reached(tr, agreement),
         when=step_name(tr, follow_up.step),
         answer=answer_name(tr, follow_up.answer or ""),
     )
@@ -99,13 +107,10 @@ def referral_needed(tr: Translator, group_name: str) -> Reply:
 def acknowledged(tr: Translator, agreement: Agreement, *, changed: bool) -> Reply:
     """The alert, edited: its neutral first line stays and no details are added to it."""
     if changed:
-        text = tr.render("coordinator/alert.j2", event="acknowledged", number=agreement.id)
+        text = tr.render("coordinator/alert.j2", event="acknowledged", date=reached(tr, agreement))
     else:
         text = tr.render(
-            "coordinator/alert.j2",
-            event="already_acknowledged",
-            number=agreement.id,
-            user=agreement.acknowledged_by or "-",
+            "coordinator/alert.j2", event="already_acknowledged", date=reached(tr, agreement)
         )
     return Reply(text, buttons=_alert_buttons(tr, agreement))
 
@@ -118,22 +123,26 @@ def details(tr: Translator, found: AgreementDetails, *, new: bool) -> Reply:
     agreement, group = found.agreement, found.group
     text = tr.render(
         "coordinator/details.j2",
-        number=agreement.id,
         status=status_name(tr, agreement.status),
         group=group.name,
         place=" / ".join(found.place),
         kind=kind_name(tr, agreement.kind),
-        parties=", ".join(found.parties),
+        parties=", ".join(found.parties) or "-",
         outside=role_names(tr, agreement.outside) or "-",
         witnesses=role_names(tr, agreement.witnesses) or "-",
         reached_on=tr.date(agreement.reached_on),
         written=agreement.written,
         reference=agreement.reference,
         summary=agreement.summary,
+        violence_check=agreement.violence_check,
+        referred=agreement.status == Status.REFERRED,
         follow_ups=[_follow_up_state(tr, step, found.follow_ups.get(step)) for step in STEP_NAMES],
-        events=[_event_line(tr, event, group.timezone) for event in found.events],
+        events=[_event_line(tr, e, group.timezone, found.actor_roles) for e in found.events],
     )
     buttons: list[list[Button]] = []
+    if agreement.status == Status.REFERRED:
+        # Not an agreement: nothing is left to acknowledge, document or refer, nor to erase.
+        return Reply(text, new=new, protect=True)
     if agreement.status == Status.REPORTED:
         label = tr.pgettext("coordinator", "Acknowledge")
         buttons.append([Button(label, codec.data(codec.ACKNOWLEDGE_IN_DETAILS, agreement.id))])
@@ -143,7 +152,36 @@ def details(tr: Translator, found: AgreementDetails, *, new: bool) -> Reply:
         else tr.pgettext("coordinator", "Record the reference number")
     )
     buttons.append([Button(label, PaperReference(agreement.id, agreement.version).button)])
-    return Reply(text, buttons=buttons, new=new, protect=True)
+    refer = tr.pgettext("coordinator", "Not an agreement: violence, refer")
+    buttons.append([Button(refer, codec.data(codec.REFER_ASK, agreement.id))])
+    # Recorded: removed from the chat if the agreement is referred later.
+    return Reply(text, buttons=buttons, new=new, protect=True, shows=agreement.id)
+
+
+def ask_refer(tr: Translator, agreement: Agreement) -> Reply:
+    """Replaces the details (and so the summary) on the screen until the choice is made."""
+    text = tr.render(
+        "coordinator/ask_refer.j2",
+        kind=kind_name(tr, agreement.kind),
+        reached_on=tr.date(agreement.reached_on),
+    )
+    yes = tr.pgettext("coordinator", "Yes: not an agreement, refer")
+    back = tr.pgettext("coordinator", "Back to the details")
+    buttons = [
+        [Button(yes, codec.data(codec.REFER, agreement.id))],
+        [Button(back, codec.data(codec.REFER_BACK, agreement.id))],
+    ]
+    return Reply(text, buttons=buttons)
+
+
+def referred(tr: Translator, agreement: Agreement, *, changed: bool) -> Reply:
+    text = tr.render(
+        "coordinator/referred.j2",
+        changed=changed,
+        kind=kind_name(tr, agreement.kind),
+        reached_on=tr.date(agreement.reached_on),
+    )
+    return Reply(text)
 
 
 def _follow_up_state(tr: Translator, step: str, follow_up: FollowUp | None) -> dict[str, object]:
@@ -158,7 +196,9 @@ def _follow_up_state(tr: Translator, step: str, follow_up: FollowUp | None) -> d
     return {"when": step_name(tr, step), "state": state, "answer": answer}
 
 
-def _event_line(tr: Translator, event: AgreementEvent, timezone: str) -> dict[str, object]:
+def _event_line(
+    tr: Translator, event: AgreementEvent, timezone: str, roles: dict[int, str]
+) -> dict[str, object]:
     local = tr.local(event.at, timezone)
     detail = event.detail or ""
     if event.action.startswith("follow_up.") and detail in ANSWER_VALUES:
@@ -167,12 +207,18 @@ def _event_line(tr: Translator, event: AgreementEvent, timezone: str) -> dict[st
         "day": tr.date(local.date()),
         "time": tr.time(local.timetz()),
         "what": event_name(tr, event.action, detail),
-        "actor_id": event.actor_id,
+        # The person's role, never their internal id.
+        "who": role_name(tr, roles.get(event.actor_id, "")) if event.actor_id else None,
     }
 
 
-def ask_reference(tr: Translator, agreement_id: int) -> Reply:
-    return Reply(tr.render("coordinator/ask_reference.j2", number=agreement_id), new=True)
+def _about(tr: Translator, agreement: Agreement) -> dict[str, str]:
+    """What a person recognises an agreement by: its kind and the date it was reached."""
+    return {"kind": kind_name(tr, agreement.kind), "reached_on": tr.date(agreement.reached_on)}
+
+
+def ask_reference(tr: Translator, agreement: Agreement) -> Reply:
+    return Reply(tr.render("coordinator/ask_reference.j2", **_about(tr, agreement)), new=True)
 
 
 def bad_reference(tr: Translator) -> Reply:
@@ -181,7 +227,7 @@ def bad_reference(tr: Translator) -> Reply:
 
 def documented(tr: Translator, agreement: Agreement) -> Reply:
     text = tr.render(
-        "coordinator/documented.j2", number=agreement.id, reference=agreement.reference or ""
+        "coordinator/documented.j2", reference=agreement.reference or "", **_about(tr, agreement)
     )
     return Reply(text, buttons=[[_view_button(tr, agreement.id)]])
 
@@ -192,18 +238,26 @@ def documented(tr: Translator, agreement: Agreement) -> Reply:
 def pending(tr: Translator, found: Pending) -> Reply:
     waiting = [
         {
-            "number": item.agreement.id,
+            **_about(tr, item.agreement),
             "group": item.group.name,
-            "date": tr.date(tr.local(item.agreement.created_at, item.group.timezone).date()),
             "status": status_name(tr, item.agreement.status),
         }
         for item in found.shown
     ]
     more = max(0, found.total - len(found.shown))
     text = tr.render("coordinator/pending.j2", waiting=waiting, more=more)
-    label = tr.pgettext("coordinator", "No. {number}: details")
+    label = tr.pgettext("coordinator", "{kind}, {date}, {group}: details")
     buttons = [
-        [Button(label.format(number=item.agreement.id), codec.data(codec.VIEW, item.agreement.id))]
+        [
+            Button(
+                label.format(
+                    kind=kind_name(tr, item.agreement.kind),
+                    date=tr.date(item.agreement.reached_on),
+                    group=item.group.name,
+                ),
+                codec.data(codec.VIEW, item.agreement.id),
+            )
+        ]
         for item in found.shown
     ]
     return Reply(text, buttons=buttons, new=True)
@@ -228,7 +282,12 @@ def groups(tr: Translator, summaries: list[GroupSummary]) -> Reply:
     )
     shown, left = fit(blocks, len(summaries))
     text = tr.render("coordinator/groups.j2", count=len(summaries), shown=Markup(shown), left=left)
-    return Reply(text, new=True)
+    # A button for each group shown (a few dozen at most: Telegram takes 100 buttons).
+    buttons = [
+        [Button(s.name, codec.data(codec.GROUP, s.id))]
+        for s in summaries[: min(len(summaries) - left, GROUP_BUTTONS)]
+    ]
+    return Reply(text, buttons=buttons, new=True)
 
 
 # --- the report, the weekly digest, the chart and the exports ------------------------------------

@@ -17,6 +17,7 @@ Button data (ids and small numbers only; every tap re-checks the group against t
   pr:<g> / pt:<g>:<item>      preparation checklist / tick an item
   hs:<g> / hw:<g>:<weekday>   start the self-help group / its meeting day
   hc:<g>:<yyyymm>:<answer>    monthly self-help check-in
+  hd:<g> / ht:<g>:<weekday> / hm:<g>:<weekday>:<hhmm>   the self-help meeting's day and time
 
   panel         /session, the week panel, held / not held, a record's summary
   attendance    the absentees, saved and corrected
@@ -60,6 +61,9 @@ def handlers() -> list[BaseHandler]:
         "hs": self_help.self_help_start,
         "hw": self_help.self_help_day,
         "hc": self_help.self_help_checkin,
+        "hd": self_help.change_day,
+        "ht": self_help.change_time,
+        "hm": self_help.change_meeting,
     }
     return [
         CommandHandler("session", panel.session_command, filters=private),

@@ -14,12 +14,14 @@ from conversations.meeting.screens.attendance import AttendanceView
 from conversations.meeting.screens.week import HeldWeek, PanelView, RecordView, Stage
 from conversations.runtime.callbacks import BadCallback, int_part, unpack
 from conversations.runtime.request import Request
+from conversations.vocabulary.corrections import correction_lines
 from conversations.widgets import my_groups
 from models import meetings
 from models.clock import clock
 from models.errors import DomainError, NotFound
 from models.groups import PREP_ITEMS, WEEKS, Group, GroupStatus
 from models.meetings import PHASES, MeetingRecord, MeetingStatus
+from models.meetings.corrections import corrections_of
 from models.roster import Participant, active_participants
 from models.scope import Scope
 from models.users import Role
@@ -116,8 +118,11 @@ async def panel_view(request: Request, group: Group) -> PanelView:
     self_help_since: date | None = None
     next_meeting: date | None = None
     preparation_done: int | None = None
+    meet_time = group.meet_time
     if stage == Stage.SELF_HELP:
         self_help_since = group.self_help_since or meetings.local_today(group)
+        next_meeting = meetings.next_self_help_meeting(group, clock.now()).date()
+        meet_time = meetings.self_help_time(group)
     elif stage == Stage.WEEKS:
         next_meeting = meetings.next_meeting(group, clock.now()).date()
         if week == 1 and not group.prep_done:
@@ -130,7 +135,7 @@ async def panel_view(request: Request, group: Group) -> PanelView:
         stage=stage,
         self_help_since=self_help_since,
         next_meeting=next_meeting,
-        meet_time=group.meet_time,
+        meet_time=meet_time,
         roster_size=len(participants),
         preparation_done=preparation_done,
         recent=recent,
@@ -176,4 +181,11 @@ async def record_view(request: Request, group: Group, record: MeetingRecord) -> 
         draft=new_draft(record) if reflection is None else Draft.of(reflection),
         next_meeting=meetings.next_meeting(group, clock.now()).date() if weeks_running else None,
         meet_time=group.meet_time,
+        corrections=correction_lines(
+            request.tr,
+            await corrections_of(request.session, group, record_id=record.id),
+            viewer_id=request.me.id,
+            facilitator=request.me.role == Role.FACILITATOR,
+            timezone=group.timezone,
+        ),
     )

@@ -1,5 +1,6 @@
 """After week 15 the group may go on as a self-help group: its name is typed, its meeting day
-tapped; once a month the facilitators say whether it still meets (the check-in)."""
+tapped (its time is the sessions' until changed); the day and time can be changed later; once a
+month the facilitators say whether it still meets (the check-in)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from conversations.meeting.screens.common import Note
 from conversations.meeting.screens.self_help import (
     ask_day_screen,
     ask_name_screen,
+    change_day_screen,
+    change_time_screen,
     checkin_saved_screen,
     name_again_screen,
 )
@@ -19,6 +22,7 @@ from conversations.runtime.callbacks import BadCallback, int_part, unpack
 from conversations.runtime.reply import Reply
 from conversations.runtime.request import Request
 from conversations.runtime.unit_of_work import handler
+from conversations.vocabulary.meeting_times import parse_time, parse_weekday
 from models import meetings
 from models.errors import InvalidInput
 from models.groups import WEEKS, Group, GroupStatus
@@ -103,3 +107,37 @@ async def self_help_checkin(request: Request) -> Reply:
         actor_id=request.me.id,
     )
     return checkin_saved_screen(request.tr, answer)
+
+
+async def _self_help_group(request: Request, action: str, count: int) -> tuple[Group, list[str]]:
+    parts = unpack(request.data, action, count)
+    group = await access.group_in_scope(request, int_part(parts[0]))
+    return group, parts[1:]
+
+
+@handler(roles=RECORDERS)
+async def change_day(request: Request) -> Reply:
+    group, _ = await _self_help_group(request, "hd", 1)
+    if group.status != GroupStatus.SELF_HELP:
+        return await _panel(request, group)
+    return change_day_screen(request.tr, group.id)
+
+
+@handler(roles=RECORDERS)
+async def change_time(request: Request) -> Reply:
+    group, (weekday,) = await _self_help_group(request, "ht", 2)
+    if group.status != GroupStatus.SELF_HELP:
+        return await _panel(request, group)
+    return change_time_screen(request.tr, group.id, parse_weekday(weekday))
+
+
+@handler(roles=RECORDERS, write=True)
+async def change_meeting(request: Request) -> Reply:
+    group, (weekday, at) = await _self_help_group(request, "hm", 3)
+    day, meeting_time = parse_weekday(weekday), parse_time(at)
+    if group.status != GroupStatus.SELF_HELP:
+        return await _panel(request, group)
+    await meetings.set_self_help_meeting(
+        request.session, group=group, weekday=day, at=meeting_time, actor_id=request.me.id
+    )
+    return await _panel(request, group, Note("self_help_moved"))

@@ -9,7 +9,8 @@ so two facilitators cannot silently overwrite each other.
   records       held / not held, the correction window and the history of corrections
   attendance    who came, and the visit prompts for members absent twice in a row
   reflections   the reflection after a held meeting
-  self_help     the self-help group after week 15 and its monthly check-in
+  self_help     the self-help group after week 15: its meetings and its monthly check-in
+  corrections   what corrections changed, by whom (as a role) and when
   facilitators  who leads a group now
 """
 
@@ -46,6 +47,10 @@ from models.meetings.self_help import (
     CheckinAnswer,
     SelfHelpCheckin,
     answer_checkin,
+    next_self_help_meeting,
+    self_help_time,
+    self_help_weekday,
+    set_self_help_meeting,
     start_self_help,
 )
 
@@ -78,6 +83,7 @@ __all__ = [
     "local_today",
     "meeting_at",
     "next_meeting",
+    "next_self_help_meeting",
     "record_by_id",
     "record_for_week",
     "record_held",
@@ -86,5 +92,8 @@ __all__ = [
     "reflection_of",
     "save_attendance",
     "save_reflection",
+    "self_help_time",
+    "self_help_weekday",
+    "set_self_help_meeting",
     "start_self_help",
 ]

@@ -1,9 +1,17 @@
-"""After week 15: the group goes on as a self-help group, with a monthly check-in."""
+"""After week 15: the group goes on as a self-help group, with its own meetings and a monthly
+check-in.
+
+The self-help group meets every week, on its own day, at the sessions' time unless changed: the
+bot keeps one weekday per group (what week 15 records), and the guide asks the group above all to
+meet regularly, "so that members can count on the group". The check-in stays monthly: that is the
+programme's question, not the group's rhythm.
+"""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +62,43 @@ async def start_self_help(
     group.status = GroupStatus.SELF_HELP.value
     group.version += 1
     await audit(session, actor_id=actor_id, action="group.self_help", record=("group", group.id))
+
+
+def self_help_weekday(group: Group) -> int:
+    """The self-help group's meeting day; the sessions' day until one is chosen."""
+    return group.weekday if group.self_help_weekday is None else group.self_help_weekday
+
+
+def self_help_time(group: Group) -> time:
+    return group.self_help_time or group.meet_time
+
+
+def next_self_help_meeting(group: Group, after: datetime) -> datetime:
+    """The self-help group's first meeting strictly after `after`."""
+    zone = ZoneInfo(group.timezone)
+    local = after.astimezone(zone)
+    weekday, at = self_help_weekday(group), self_help_time(group)
+    for offset in range(8):
+        candidate = datetime.combine(local.date() + timedelta(days=offset), at, tzinfo=zone)
+        if candidate.weekday() == weekday and candidate > after:
+            return candidate
+    raise AssertionError("a weekday recurs within 8 days")
+
+
+async def set_self_help_meeting(
+    session: AsyncSession, *, group: Group, weekday: int, at: time, actor_id: int | None
+) -> None:
+    """A facilitator or a coordinator changes the self-help group's meeting day and time."""
+    if group.status != GroupStatus.SELF_HELP:
+        raise DomainError("not_self_help")
+    if not 0 <= weekday <= 6:
+        raise InvalidInput("weekday")
+    group.self_help_weekday = weekday
+    group.self_help_time = at
+    group.version += 1
+    await audit(
+        session, actor_id=actor_id, action="group.self_help_meeting", record=("group", group.id)
+    )
 
 
 async def answer_checkin(

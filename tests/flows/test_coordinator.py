@@ -22,6 +22,7 @@ from models.audit import AuditEntry
 from models.clock import clock
 from models.db import Database
 from models.groups import Group
+from models.meetings import local_today
 from models.outbox import OutboxMessage, OutboxStatus
 from models.reports import Period, Table, export_tables
 from models.roster import active_participants
@@ -120,12 +121,12 @@ async def new_agreement(db: Database, group: Group, reporter_telegram_id: int) -
 
 
 def alerted(person: Any, candidates: list[int]) -> set[int]:
-    """The agreements among `candidates` the person received an alert about."""
-    text = c(
-        "fr", "A new agreement was recorded (no. {number}). Open the details in a private place."
-    )
-    seen = {m.plain for m in person.all_bot_messages}
-    return {n for n in candidates if any(text.format(number=n) in plain for plain in seen)}
+    """The agreements among `candidates` the person received an alert about (an alert names
+    no agreement: its "View details" button carries the one it is about)."""
+    first = c("fr", "A group needs your attention")
+    seen = [m for m in person.all_bot_messages if m.plain.startswith(first)]
+    shown = {data for m in seen for row in m.buttons for _, data in row}
+    return {n for n in candidates if any(str(d).endswith(f":{n}") for d in shown)}
 
 
 async def test_an_unacknowledged_agreement_escalates_on_time(
@@ -143,12 +144,16 @@ async def test_an_unacknowledged_agreement_escalates_on_time(
         await coordinator.wait_for(
             lambda m: m.plain.startswith(c("fr", "A group needs your attention"))
         )
-    reminder = c("fr", "Reminder: agreement no. {number} has waited two days for acknowledgement.")
+    async with db.read() as s:
+        stored_agreement = await s.get(Agreement, number)
+        assert stored_agreement is not None
+        day = translator("fr").date(stored_agreement.reached_on)
+    reminder = c("fr", "Reminder: the agreement of {date} has waited two days for acknowledgement.")
     escalation = c(
         "fr",
-        "Agreement no. {number} has not been acknowledged for four days, although the "
-        "coordinators of its area were alerted and reminded.",
-    ).format(number=number)
+        "The agreement of {date} has not been acknowledged for {days} days, although the "
+        "coordinators closer to its group were alerted and reminded.",
+    ).format(date=day, days=4)
 
     clock.set(WEDNESDAY + timedelta(hours=47, minutes=59))
     await run_sweep(db)
@@ -159,7 +164,7 @@ async def test_an_unacknowledged_agreement_escalates_on_time(
     await flush_outbox(bot, db)
     for coordinator in (first, second):
         message = await coordinator.next_message()
-        assert reminder.format(number=number) in message.plain
+        assert reminder.format(date=day) in message.plain
     clock.set(WEDNESDAY + timedelta(hours=95, minutes=59))
     await run_sweep(db)
     await flush_outbox(bot, db)
@@ -332,8 +337,12 @@ async def test_pending_groups_report_chart_and_exports(
 
     await person.send("/pending")
     pending = await person.next_message()
-    assert f"{number}" in pending.plain and "Amahoro" in pending.plain
-    await person.tap(pending, c("fr", "No. {number}: details").format(number=number))
+    land = translator("fr").pgettext("agreement", "Land or boundary")
+    assert land in pending.plain and "Amahoro" in pending.plain
+    assert f"#{number}" not in pending.plain and f"{number} ·" not in pending.plain
+    today = translator("fr").date(local_today(group))  # the default date reached
+    label = c("fr", "{kind}, {date}, {group}: details")
+    await person.tap(pending, label.format(kind=land, date=today, group="Amahoro"))
     details = await person.next_message()
     assert details.protect_content and "A1, A2" in details.plain
 

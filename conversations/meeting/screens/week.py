@@ -11,11 +11,13 @@ from conversations.meeting.codec import CANCELLED, POSTPONED, Draft, pack_day
 from conversations.meeting.screens.common import Note, back_to_week, guide_button
 from conversations.runtime.callbacks import pack
 from conversations.runtime.reply import Button, Reply
+from conversations.vocabulary.corrections import html_text
 from conversations.vocabulary.meetings import NOT_HELD_REASONS, not_held_reason, phase_name
 from conversations.widgets import agreement_button
 from locales import Translator
 
 LATE_DAYS_SHOWN = 6
+SELF_HELP_GUIDE = "self-help-group"
 
 
 class Stage(enum.StrEnum):
@@ -58,6 +60,7 @@ class RecordView:
     draft: Draft  # the saved reflection to correct, or a new one
     next_meeting: date | None  # None once the weeks are over
     meet_time: time
+    corrections: Sequence[str] = ()  # lines saying what corrections changed, newest first
 
 
 def panel_screen(tr: Translator, view: PanelView, note: Note | None = None) -> Reply:
@@ -76,6 +79,11 @@ def panel_screen(tr: Translator, view: PanelView, note: Note | None = None) -> R
     )
     group_id, week = view.group_id, view.week
     buttons: list[list[Button]] = []
+    if view.stage == Stage.SELF_HELP:
+        guide = tr.pgettext("meeting", "Open the self-help guide")
+        buttons.append([guide_button(guide, SELF_HELP_GUIDE)])
+        change = tr.pgettext("meeting", "Change the meeting day or time")
+        buttons.append([Button(change, pack("hd", group_id))])
     if view.stage == Stage.FINISHED:
         start = tr.pgettext("meeting", "Start the self-help group")
         buttons.append([Button(start, pack("hs", group_id))])
@@ -147,6 +155,7 @@ def summary_screen(tr: Translator, view: RecordView, note: Note | None = None) -
         has_reflection=view.reflection_version is not None,
         next_meeting=view.next_meeting,
         meet_time=view.meet_time,
+        corrections=[html_text(line) for line in view.corrections],
     )
     reflection = (
         tr.pgettext("meeting", "Add the reflection")
