@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from conversations.runtime.callbacks import pack, pattern, unpack
 from conversations.runtime.menu import Command, Np_, declare
 from conversations.runtime.reply import Button, Reply
 from conversations.runtime.request import REGISTERED, Request
-from conversations.runtime.unit_of_work import flush_message_log, handler
+from conversations.runtime.unit_of_work import handler
+from conversations.runtime.wiping import wipe_chat
 from conversations.vocabulary.languages import language_name
 from conversations.vocabulary.people import role_name
 from models import privacy
@@ -23,7 +23,6 @@ declare(
     Command("wipe", REGISTERED, Np_("menu", "Clear this chat on a shared phone")),
     Command("mydata", REGISTERED, Np_("menu", "What the bot keeps about you")),
 )
-BATCH = 100  # deleteMessages takes at most 100 ids
 
 
 @handler(roles=REGISTERED)
@@ -51,21 +50,29 @@ async def wipe_answer(request: Request) -> Reply:
         raise InvalidInput()
     chat_id = request.me.telegram_id
     services, bot = request.services, request.context.bot
+    reply = Reply("", toast=tr.pgettext("privacy", "Deleted."))
 
     async def wipe() -> None:
-        await flush_message_log(services)
-        async with services.db.read() as session:
-            ids = await privacy.deletable_messages(session, chat_id)
-        for start in range(0, len(ids), BATCH):
-            try:
-                await bot.delete_messages(chat_id, ids[start : start + BATCH])
-            except TelegramError as error:
-                log.info("wipe in chat %s: %s", chat_id, type(error).__name__)
-        async with services.db.write() as session:
-            await privacy.forget_messages(session, chat_id)
+        done = await wipe_chat(bot, services, chat_id)
+        deleted = tr.npgettext(
+            "privacy", "Deleted {n} message.", "Deleted {n} messages.", done.deleted
+        ).format(n=done.deleted)
+        if not done.left:
+            reply.toast = deleted
+            return
+        # What is left is said in one short message, itself deleted by the next /wipe.
+        left = tr.npgettext(
+            "privacy",
+            "{n} could not be deleted (older than 48 hours, or refused by Telegram): "
+            "delete it by hand: long-press it → Delete.",
+            "{n} could not be deleted (older than 48 hours, or refused by Telegram): "
+            "delete them by hand: long-press each → Delete.",
+            done.left,
+        ).format(n=done.left)
+        reply.text, reply.toast, reply.new = f"{deleted} {left}", None, True
 
     request.after_commit.append(wipe)
-    return Reply("", toast=tr.pgettext("privacy", "Deleted."))
+    return reply
 
 
 @handler(roles=REGISTERED)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,32 @@ class Translator:
         return jinja_env(self.lang).get_template(template).render(tr=self, **values).strip()
 
 
+# French puts a space before : ; ? ! (the catalog writes "Période : {period}"). A template that
+# puts a colon after a translated label ("{{ pgettext(...) }}: {{ value }}") gets it in French
+# from the loader below, in its own text only: what people typed is shown as they typed it.
+# A colon in a time (14:30) or a URL, and an HTML entity (&amp;), are left alone.
+_FRENCH_PUNCTUATION = re.compile(r"(&#?\w+;)|(?<=[^\s\u00a0\u202f:;?!])([:;?!])(?=[\s<]|$)")
+_TAGS = re.compile(r"({{.*?}}|{%.*?%}|{#.*?#})", re.DOTALL)
+
+
+def french_spacing(text: str) -> str:
+    return _FRENCH_PUNCTUATION.sub(lambda m: m.group(1) or " " + m.group(2), text)
+
+
+class _FrenchLoader(FileSystemLoader):
+    """Templates with French spacing in their text between the tags."""
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        pieces = _TAGS.split(source)
+        for i in range(0, len(pieces), 2):  # the text; odd pieces are tags
+            # Right after a tag, the text's first mark follows what the tag prints.
+            pieces[i] = french_spacing("x" + pieces[i])[1:] if i else french_spacing(pieces[i])
+        return "".join(pieces), filename, uptodate
+
+
 @cache
 def translator(lang: str) -> Translator:
     return Translator(lang)
@@ -94,7 +122,7 @@ def translator(lang: str) -> Translator:
 @cache
 def jinja_env(lang: str) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=(_FrenchLoader if lang == "fr" else FileSystemLoader)(TEMPLATES_DIR),
         extensions=["jinja2.ext.i18n"],
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,

@@ -61,6 +61,16 @@ async def deletable_messages(session: AsyncSession, chat_id: int) -> list[int]:
     return list(rows)
 
 
+async def undeletable_count(session: AsyncSession, chat_id: int) -> int:
+    """Logged messages of this chat too old for the bot to delete (not yet forgotten)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(ChatMessage)
+        .where(ChatMessage.chat_id == chat_id, ChatMessage.at <= clock.now() - DELETABLE_FOR)
+    )
+    return int(count or 0)
+
+
 async def forget_messages(session: AsyncSession, chat_id: int) -> None:
     await session.execute(delete(ChatMessage).where(ChatMessage.chat_id == chat_id))
 

@@ -26,13 +26,21 @@ WEEKS_PER_ROW = 5
 MAX_LINKS = 3
 # Long button labels are cut by Telegram apps anyway; cutting here keeps the keyboard tidy.
 LABEL_CHARS = 48
+# A guide's name this short ("Week 13") stays whole in a link; a longer one may be shortened.
+SHORT_NAME = 16
 
 
 # --- labels ---------------------------------------------------------------------------------
 
 
-def fit(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
+def fit(label: str, room: int = LABEL_CHARS) -> str:
+    """The label within `room` characters, cut after a whole word."""
+    if len(label) <= room:
+        return label
+    cut = label[: room - 1]
+    if label[room - 1] != " " and " " in cut[room // 2 :]:  # not at a word's end: drop it
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" :;,.–—-") + "…"
 
 
 def short_label(tr: Translator, guide: Guide) -> str:
@@ -70,6 +78,29 @@ def link_label(tr: Translator, target: LinkTarget) -> str:
     return tr.pgettext("guide", "{guide}: {part}").format(
         guide=short_label(tr, target.guide), part=target.guide.screens[target.index].title
     )
+
+
+def link_labels(tr: Translator, links: Sequence[LinkTarget]) -> list[str]:
+    """The labels of a screen's links, each whole or cut after a word, and all different.
+
+    A link too long for its button shortens a long guide name, which links into the same guide
+    repeat, and keeps the screen's title, which tells them apart."""
+    room = LABEL_CHARS - 2  # the arrow
+    labels = []
+    for link in links:
+        label = link_label(tr, link)
+        name = short_label(tr, link.guide)
+        if len(label) > room and not link.whole_guide and len(name) > SHORT_NAME:
+            template = tr.pgettext("guide", "{guide}: {part}")
+            part = link.guide.screens[link.index].title
+            spare = room - len(template.format(guide="", part=part))
+            shorter = template.format(guide=fit(name, spare), part=part)
+            label = shorter if spare >= SHORT_NAME else part
+        labels.append(fit(label, room))
+    for i, label in enumerate(labels):
+        if labels.count(label) > 1:  # cut to the same words: the screen's number tells
+            labels[i] = fit(label, room - 5) + f" ({links[i].index + 1})"
+    return labels
 
 
 def _up_to_menu(tr: Translator) -> list[Button]:
@@ -183,8 +214,8 @@ def page(
     """Screen `index` of a guide, its links, and the way on; `beside`: the guides around it.
     `draft`: the screen is not reviewed as it reads now, and says so."""
     rows = [
-        [Button(fit(f"→ {link_label(tr, link)}"), pack("gd", link.guide.id, link.index))]
-        for link in links
+        [Button(f"→ {label}", pack("gd", link.guide.id, link.index))]
+        for link, label in zip(links, link_labels(tr, links), strict=True)
     ]
     rows.append(_turn_buttons(tr, guide, index, beside))
     bottom = [Button("↑ " + tr.pgettext("guide", "Contents"), pack("gt", guide.id))]

@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -19,12 +19,15 @@ from telegram.ext import (
     filters,
 )
 
+from conversations.runtime.callbacks import BadCallback
+from conversations.runtime.cancelling import mark
 from conversations.runtime.context import BotContext
 from conversations.runtime.menu import Command, Np_, declare
 from conversations.runtime.registry import RegistryError
 from conversations.runtime.reply import Reply
 from conversations.runtime.request import REGISTERED, Request, in_all_languages
 from conversations.runtime.unit_of_work import handler, set_reachable
+from models.agreements import drop_draft
 from models.users import get_user
 
 log = logging.getLogger(__name__)
@@ -53,12 +56,21 @@ async def route_text(update: Update, context: BotContext) -> None:
     await (receiver or unexpected_text)(update, context)
 
 
-@handler(roles=REGISTERED)
+@handler(roles=REGISTERED, write=True)
 async def cancel(request: Request) -> Reply:
-    request.context.state.clear()
+    # A draft row and every button of a draft shown before now stop (cancelling.py).
+    await drop_draft(request.session, user_id=request.me.id)
+    state = request.context.state
+    state.clear()
+    message = request.update.message
+    if message is not None:
+        mark(state, message)
     return Reply(
         request.tr.pgettext(
-            "fallback", "Stopped. Nothing more was saved. Send /help to see what you can do."
+            "fallback",
+            "Stopped. Nothing more was saved: the text I was waiting for, and the buttons of an "
+            "unsaved agreement, attendance, reflection or roster change, no longer work. "
+            "Send /help to see what you can do.",
         )
     )
 
@@ -70,26 +82,82 @@ async def unknown_command(request: Request) -> Reply:
     )
 
 
+# Stray text kept in the chat: one short word, like a greeting or a mistyped command. Anything
+# longer may be a story or a name typed by mistake, and a shared phone must not keep it.
+KEEP_WORD = 12
+
+
+def short_word(text: str) -> bool:
+    text = text.strip()
+    return len(text) <= KEEP_WORD and not any(c.isspace() for c in text)
+
+
 @handler(roles=REGISTERED)
 async def unexpected_text(request: Request) -> Reply:
-    return Reply(
-        request.tr.pgettext(
-            "fallback",
-            "I was not waiting for a message. Use the buttons, "
-            "or send /help to see what you can do.",
+    tr = request.tr
+    text = request.update.message.text if request.update.message else None
+    if text is None or short_word(text):
+        return Reply(
+            tr.pgettext(
+                "fallback",
+                "I was not waiting for a message. Use the buttons, "
+                "or send /help to see what you can do.",
+            )
         )
+    return delete_then(
+        request,
+        deleted=tr.pgettext(
+            "fallback",
+            "I was not waiting for a message. Yours was deleted from this chat; it is not "
+            "kept. Use the buttons, or send /help to see what you can do.",
+        ),
+        kept=tr.pgettext(
+            "fallback",
+            "I was not waiting for a message, and Telegram did not let me delete yours. "
+            "Please delete it yourself: long-press it → Delete.",
+        ),
     )
 
 
 @handler(roles=REGISTERED)
 async def voice_or_media(request: Request) -> Reply:
-    return Reply(
-        request.tr.pgettext(
+    tr = request.tr
+    return delete_then(
+        request,
+        deleted=tr.pgettext(
             "fallback",
-            "Voice notes, photos and files are not read or kept here. Please use the buttons "
-            "or a short text without names.",
-        )
+            "Voice notes, photos and files are not read here: yours was deleted from this "
+            "chat; it is not kept. Please use the buttons or a short text without names.",
+        ),
+        kept=tr.pgettext(
+            "fallback",
+            "Voice notes, photos and files are not read here, and Telegram did not let me "
+            "delete yours. Please delete it yourself: long-press it → Delete.",
+        ),
     )
+
+
+def delete_then(request: Request, *, deleted: str, kept: str) -> Reply:
+    """The answer to a message that must not stay on a shared phone: it is deleted after the
+    commit, and the answer says whether it could be."""
+    reply = Reply(deleted)
+    message = request.update.message
+
+    async def delete() -> None:
+        if message is None:
+            return
+        try:
+            await message.delete()
+        except BadRequest as error:
+            if "not found" not in error.message:  # else gone already: a retried answer
+                log.info("stray message not deleted: %s", error.message)
+                reply.text = kept
+        except TelegramError as error:
+            log.info("stray message not deleted: %s", type(error).__name__)
+            reply.text = kept
+
+    request.after_commit.append(delete)
+    return reply
 
 
 @handler(roles=REGISTERED)
@@ -103,13 +171,8 @@ async def edited_message(request: Request) -> Reply:
 
 @handler(roles=REGISTERED)
 async def stale_button(request: Request) -> Reply:
-    return Reply(
-        "",
-        toast=request.tr.pgettext(
-            "access", "This button is no longer valid. Send /help to see what you can do."
-        ),
-        alert=True,
-    )
+    # A button no flow takes: answered as every stale button is (and logged as one).
+    raise BadCallback()
 
 
 async def membership_changed(update: Update, context: BotContext) -> None:

@@ -65,9 +65,9 @@ def check_text_steps(handled: Collection[str], declared: Iterable[str]) -> None:
         raise RegistryError(f"typed-text handlers of undeclared steps: {', '.join(extra)}")
 
 
-def check_outbox(renderers: Mapping[str, object], kinds: Iterable[str], built_in: str) -> None:
-    """Every outbox kind has a renderer (one kind is handled by the worker itself)."""
-    wanted = set(kinds) - {built_in}
+def check_outbox(renderers: Mapping[str, object], kinds: Iterable[str], *built_in: str) -> None:
+    """Every outbox kind has a renderer (the `built_in` kinds are handled by the worker)."""
+    wanted = set(kinds) - set(built_in)
     if missing := sorted(wanted - renderers.keys()):
         raise RegistryError(f"outbox kinds without a renderer: {', '.join(missing)}")
     if unknown := sorted(renderers.keys() - wanted):

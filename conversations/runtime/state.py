@@ -22,6 +22,9 @@ class UserData:
     ref: str | None = None
     # The bot message that shows the current step and is edited in place.
     panel_id: int | None = None
+    # The last /cancel, "<message id>:<Telegram date>": buttons of a draft shown before it are
+    # stale (conversations/runtime/cancelling.py). Kept by clear(), which every flow calls.
+    cancelled: str | None = None
 
     def expect(self, awaiting: str, ref: object | None = None, panel_id: int | None = None) -> None:
         if KNOWN_STEPS and awaiting not in KNOWN_STEPS:
