@@ -5,6 +5,7 @@ from models import (  # noqa: F401
     areas,
     audit,
     groups,
+    inbox,
     meetings,
     outbox,
     privacy,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import BigInteger, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,6 +46,9 @@ class ProcessedUpdate(Base):
     handled_at: Mapped[datetime] = mapped_column(index=True)
     # A Fernet token of the replies as JSON: they can quote what people typed.
     reply: Mapped[str | None] = mapped_column(Text)
+    # The replies reached Telegram: a redelivery then sends nothing (the same edit again is
+    # refused as "message is not modified", and the same message twice is noise).
+    delivered_at: Mapped[datetime | None]
 
 
 class ServiceState(Base):
@@ -65,7 +68,8 @@ class UserDataRow(Base):
 
 
 async def stored_reply(session: AsyncSession, key: UpdateKey) -> list[Any] | None:
-    """The replies given to this very update (None: not handled yet).
+    """The replies given to this very update (None: not handled yet; empty: nothing to send,
+    or sent already).
 
     Only the same update from the same chat finds them, so a stored reply never reaches anyone
     else. A reply no configured key can read any more (keys rotated out) is answered with
@@ -73,7 +77,7 @@ async def stored_reply(session: AsyncSession, key: UpdateKey) -> list[Any] | Non
     """
     row = (
         await session.execute(
-            select(ProcessedUpdate.reply).where(
+            select(ProcessedUpdate.reply, ProcessedUpdate.delivered_at).where(
                 ProcessedUpdate.update_id == key.update_id,
                 ProcessedUpdate.digest == key.digest,
                 ProcessedUpdate.chat_id == key.chat_id,
@@ -83,7 +87,7 @@ async def stored_reply(session: AsyncSession, key: UpdateKey) -> list[Any] | Non
     if row is None:
         return None
     token = row.reply
-    if token is None:
+    if token is None or row.delivered_at is not None:
         return []
     try:
         replies: list[Any] = json.loads(crypto.decrypt(token))
@@ -101,6 +105,18 @@ async def mark_processed(session: AsyncSession, key: UpdateKey, reply: list[Any]
             handled_at=clock.now(),
             reply=crypto.encrypt(json.dumps(reply)) if reply else None,
         )
+    )
+
+
+async def mark_delivered(session: AsyncSession, key: UpdateKey) -> None:
+    await session.execute(
+        update(ProcessedUpdate)
+        .where(
+            ProcessedUpdate.update_id == key.update_id,
+            ProcessedUpdate.digest == key.digest,
+            ProcessedUpdate.chat_id == key.chat_id,
+        )
+        .values(delivered_at=clock.now())
     )
 
 

@@ -16,6 +16,9 @@ An update python-telegram-bot cannot read makes it refuse the whole batch and fe
 forever, holding back every update after it. A batch fetched a second time is checked, and an
 update that cannot be read is replaced by its bare id: it is confirmed and skipped, and only its
 id is logged (what it carries may be what someone typed).
+
+Each update's arrival is noted (conversations/runtime/arrivals.py): those of the first batch
+after a start, and those fetched a second time, may have been handled by a process that died.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from typing import Any
 from telegram import Update
 from telegram.request import HTTPXRequest
 
+from conversations.runtime.arrivals import Arrivals
+
 log = logging.getLogger(__name__)
 
 READ_WAIT = 0.2
@@ -38,8 +43,10 @@ WRITE_WAIT = 2.0
 class ConfirmWhenHandled(HTTPXRequest):
     """The getUpdates request of the application (`ApplicationBuilder.get_updates_request`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, arrivals: Arrivals | None = None) -> None:
         super().__init__(connection_pool_size=1)
+        self._arrivals = arrivals or Arrivals()
+        self._started = True
         # Update ids fetched and not yet handled; True for those whose handler only reads.
         self._pending: dict[int, bool] = {}
         self._changed = asyncio.Event()
@@ -82,7 +89,12 @@ class ConfirmWhenHandled(HTTPXRequest):
             ids = {u.get("update_id") for u in updates}
             if ids & self._fetched:
                 payload = _readable(payload, updates)
-            self._fetched = {i for i in ids if isinstance(i, int)}
+            fetched = {i for i in ids if isinstance(i, int)}
+            for update_id in fetched:
+                again = self._started or update_id in self._fetched
+                self._arrivals.note(update_id, again=again)
+            self._started = False
+            self._fetched = fetched
             for update_id in self._fetched:
                 self._pending.setdefault(update_id, False)
         return code, payload

@@ -1,5 +1,12 @@
 """Sending a handler's replies: answer the tap, edit in place where possible, else send; and
-while Telegram cannot be reached, again later."""
+while Telegram cannot be reached, again later.
+
+A tap is answered only while Telegram still takes the answer, and only once: not when it was
+received ~10 s ago or more, nor when an earlier process may have answered it
+(conversations/runtime/arrivals.py). A screen an earlier process may have edited already is
+sent anew, the tapped message deleted: the same edit again would be refused as changing
+nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +14,19 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from conversations.runtime import arrivals
 from conversations.runtime.context import BotContext
 from conversations.runtime.reply import Reply
 from models import outbox
+from models.agreements import remember_screen
 from models.clock import clock
 
 log = logging.getLogger(__name__)
@@ -73,15 +84,17 @@ async def deliver(
     `delete=False`: a typed message to delete is left to the outbox (queued with the commit).
     """
     query = update.callback_query
+    seen = arrivals.of(context.services.extra)
     # The tap is answered while the message is edited: with Telegram a round trip away, one
     # round trip less before the person sees the new screen.
     answering = (
         asyncio.ensure_future(_answer_tap(query, replies[0] if replies else None))
-        if query is not None and not answered
+        if query is not None and not answered and seen.may_answer(update.update_id)
         else None
     )
+    again = seen.again(update.update_id)
     try:
-        await _show_all(update, context, replies, delete=delete)
+        await _show_all(update, context, replies, delete=delete, again=again)
     finally:
         if answering is not None:
             await answering
@@ -94,23 +107,41 @@ async def _answer_tap(query: CallbackQuery, first: Reply | None) -> None:
             show_alert=bool(first and first.alert),
         )
     except BadRequest as error:
-        # A tap redelivered after a restart is too old to answer; the edit still helps.
+        # Too late after all (a slow round trip); the edit still helps.
         log.info("callback answer refused: %s", error.message)
 
 
 async def _show_all(
-    update: Update, context: BotContext, replies: Sequence[Reply], *, delete: bool
+    update: Update,
+    context: BotContext,
+    replies: Sequence[Reply],
+    *,
+    delete: bool,
+    again: bool = False,
 ) -> None:
     query = update.callback_query
     chat = update.effective_chat
     if chat is None:
         return
+    tapped = query.message if again and query is not None else None
+    renew = isinstance(tapped, Message)
     for reply in replies:
         if not reply.text and reply.document is None:
             continue
-        sent = await _show(update, context, chat.id, reply)
+        if renew and not reply.new:
+            if isinstance(tapped, Message) and tapped.text and _already_shows(tapped, reply):
+                continue
+            # Edited already or not, the screen comes anew and the tapped message goes.
+            sent = await _show(update, context, chat.id, replace(reply, new=True))
+            if isinstance(tapped, Message):
+                await _delete_quietly(context, chat.id, tapped.message_id)
+                tapped = None
+        else:
+            sent = await _show(update, context, chat.id, reply)
         if sent is not None and (query is None or sent is not query.message):
             context.services.message_log.append((chat.id, sent.message_id, clock.now()))
+        if reply.shows is not None and sent is not None:
+            await _remember_screen(context, chat.id, sent.message_id, reply.shows)
         if reply.panel and sent is not None and context.user_data is not None:
             context.state.panel_id = sent.message_id
         if delete and reply.delete_user_message and update.message is not None:
@@ -118,6 +149,26 @@ async def _show_all(
                 await update.message.delete()
             except BadRequest as error:
                 log.info("could not delete a user message: %s", error.message)
+
+
+async def _delete_quietly(context: BotContext, chat_id: int, message_id: int) -> None:
+    try:
+        await context.bot.delete_message(chat_id, message_id)
+    except BadRequest as error:  # deleted already, or too old to delete
+        log.info("could not delete a screen shown again: %s", error.message)
+
+
+async def _remember_screen(
+    context: BotContext, chat_id: int, message_id: int, agreement_id: int
+) -> None:
+    try:
+        async with context.services.db.write() as session:
+            await remember_screen(
+                session, chat_id=chat_id, message_id=message_id, agreement_id=agreement_id
+            )
+    except SQLAlchemyError:
+        # The screen is shown; only its later removal on a referral would miss it.
+        log.exception("could not record the screen of agreement %s", agreement_id)
 
 
 def _already_shows(message: Message, reply: Reply) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
 
+from conversations.runtime import arrivals
 from conversations.runtime.context import BotContext, Services
 from conversations.runtime.reply import Reply
 from locales import LANGUAGES, Translator, translator
@@ -41,8 +42,9 @@ class Request:
         query = self.update.callback_query
         if query is None or self.tap_answered:
             return
-        with contextlib.suppress(BadRequest):
-            await query.answer(toast[:200])
+        if arrivals.of(self.services.extra).may_answer(self.update.update_id):
+            with contextlib.suppress(BadRequest):
+                await query.answer(toast[:200])
         self.tap_answered = True
         # If the work then fails, the apology comes as a message (conversations/runtime/errors.py).
         answered_early(self.services).add(self.update.update_id)

@@ -323,13 +323,14 @@ class AgreementFlow(Flow):
             self.people.append(Person(self.tg, user, f"coordinator {user_id}"))
 
     def rules(self) -> Action | None:
-        saved = t("agreement", "Agreement saved (no. {number}).").split("{number}")[0]
-        if any(saved in toast for toast in self.person.toasts):
+        again = t("agreement", "The agreement is saved.")
+        if any(again in toast for toast in self.person.toasts):
             return None  # a second Save answered that it is saved
         latest = self.person.latest
         if latest is None:
             return Send("/agreement")
         text, labels = latest.plain, latest.labels
+        saved = t("agreement", "Agreement saved: {kind}, reached on {date}.").split("{kind}")[0]
         if saved in text:
             return None
         if t("agreement", SUMMARY_PROMPT).format(limit=SUMMARY_MAX) in text:
@@ -498,9 +499,12 @@ async def process(
 
 
 def expect_crash_refusals(tg: TelegramTestServer) -> None:
-    """What Telegram refuses when a bot repeats a call whose answer it never read."""
-    tg.expect_refusal("query is too old")  # a tap answered again after a redelivery
-    tg.expect_refusal("message is not modified")  # the same edit again
+    """What Telegram refuses when a bot repeats a call whose answer it never read.
+
+    Not a tap answered twice or too late ("query is too old"), nor the same edit again
+    ("message is not modified"): a redelivered update is not answered again, and its screen is
+    sent anew (conversations/runtime/delivery.py).
+    """
     tg.expect_refusal("message to delete not found")  # a typed note deleted again
 
 

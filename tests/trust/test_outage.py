@@ -39,6 +39,7 @@ from models.users import Role, User
 from tests.support import factories
 from tests.support.chaos import ForkedBot, Person, Send, Tap, drive, report
 from tests.support.tgserver import TelegramTestServer
+from tests.support.webhook import WebhookBot
 
 LANG = "fr"
 HOURS = 6
@@ -99,15 +100,21 @@ async def outbox_rows(db: Database) -> list[OutboxMessage]:
         return list(await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-@pytest.fixture
+@pytest.fixture(params=["polling", "webhook"])
 async def bot_process(
-    tg: TelegramTestServer, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tg: TelegramTestServer,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[ForkedBot]:
     # The test writes encrypted records (agreements) that the bot reads: one key for both.
     key = crypto.generate_key()
     monkeypatch.setattr(crypto, "_keyring", crypto._keyring)  # restored after the test
     crypto.configure([key])
-    process = ForkedBot(
+    # Webhook mode: the updates keep arriving while the bot cannot reach Telegram.
+    runner = WebhookBot if request.param == "webhook" else ForkedBot
+    process = runner(
         tg,
         settings,
         key,
@@ -154,15 +161,21 @@ async def test_six_hours_without_telegram_lose_nothing(
     outage.begin()
     # While Telegram fails: people write, the sweep queues a reminder, agreements are saved.
     sent_during = ["/help", "/roster", "/session"]
-    for text in sent_during:
-        await people[7501].user.send(text)
+    for typed in sent_during:
+        await people[7501].user.send(typed)
     await run_sweep(db)
     async with db.write() as s:
         stored = await s.get(type(group), group.id)
         assert stored is not None
         for n in range(3):
+            # Reached on different days: each alert's text is its own.
             await factories.agreement(
-                s, group=stored, reporter=facilitator, codes=("A1", "A2"), summary=f"kp {n}"
+                s,
+                group=stored,
+                reporter=facilitator,
+                codes=("A1", "A2"),
+                summary=f"kp {n}",
+                reached_on=now.date() - timedelta(days=n),
             )
     rows = await outbox_rows(db)
     assert Counter(r.kind for r in rows) == {"meeting_reminder": 1, "agreement.alert": 6}
@@ -213,17 +226,19 @@ async def test_six_hours_without_telegram_lose_nothing(
         assert len({r.telegram_message_id for r in queued}) == len(queued)
     for check in answered.values():
         assert len(people[7501].received(check)) in (1, 2)
-    faults = ", ".join(f"{mode}×{n}" for mode, n in sorted(outage.injected.items()))
+    faults = ", ".join(f"{fault}×{n}" for fault, n in sorted(outage.injected.items()))
+    mode = "webhook" if isinstance(bot_process, WebhookBot) else "polling"
     report(
         request,
         "outage",
-        f"Telegram down {HOURS} h (TIME_SCALE {TIME_SCALE}: {scaled:.1f} s): {faults}, "
+        f"{mode}: Telegram down {HOURS} h (TIME_SCALE {TIME_SCALE}: {scaled:.1f} s): {faults}, "
         f"connections refused {refused:.1f} s; {attempts} delivery attempts failed meanwhile",
     )
     report(
         request,
         "outage",
-        f"afterwards: same process, {len(sent_during)}/{len(sent_during)} updates answered, "
+        f"{mode}, afterwards: same process, {len(sent_during)}/{len(sent_during)} updates "
+        "answered, "
         f"{len(rows)}/{len(rows)} queued messages delivered, "
         f"{repeats} delivered twice (the send that timed out but arrived)",
     )
@@ -357,6 +372,66 @@ async def test_database_out_of_reach_for_a_moment(
         "database",
         f"{what}: the person was told to try again; once back, the same process stored "
         "what they sent again, once",
+    )
+
+
+async def test_database_out_of_reach_in_webhook_mode(
+    tg: TelegramTestServer,
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The inbox cannot be written: Telegram is answered 500 and keeps the update, and delivers
+    it again until the database is back; the person does not have to send it again."""
+    async with db.write() as s:
+        group = await factories.group(s)
+        await factories.user(s, 7611, Role.FACILITATOR, group_id=group.id, language=LANG)
+    env = {"TIME_SCALE": str(TIME_SCALE), "SQLITE_BUSY_SECONDS": "1"}
+    relay: Relay | None = None
+    if not db.is_sqlite:
+        url = make_url(db.url)
+        relay = Relay(url.host or "127.0.0.1", url.port or 5432)
+        await relay.start()
+        env["DATABASE_URL"] = url.set(host="127.0.0.1", port=relay.port).render_as_string(
+            hide_password=False
+        )
+    process = WebhookBot(tg, settings, crypto.generate_key(), tmp_path / "bot.log", env=env)
+    person = Person(tg, tg.add_user(user_id=7611, first_name="F", language_code="fr"))
+    try:
+        await process.start()
+        pid = process.pid
+        await person.do(Send("/roster"))
+        latest = person.latest
+        assert latest is not None
+        await person.do(Tap(latest, "+ " + t("roster", "Add codes")))
+        tried = len(tg.webhook_deliveries)
+        down = relay.cut_off() if relay is not None else sqlite_locked(db)
+
+        async def refused() -> bool:
+            return any(status != 200 for _, status in tg.webhook_deliveries[tried:])
+
+        async with down as what:
+            await person.user.send("K1, K2")
+            await until(refused, 15, "a delivery refused")
+            assert tg.pending_updates, "Telegram keeps the update"
+        answer = await person.user.next_message(timeout=15)
+        assert "2/15" in answer.plain, answer
+        failed = [s for _, s in tg.webhook_deliveries[tried:] if s != 200]
+        assert process.alive and process.pid == pid, "the bot restarted"
+        async with db.read() as s:
+            codes = sorted(p.code for p in await s.scalars(select(Participant)))
+        assert codes == ["K1", "K2"]
+    finally:
+        await process.stop()
+        if relay is not None:
+            await relay.cut()
+    report(
+        request,
+        "database",
+        f"webhook: {what}: Telegram was answered {failed[0]} ({len(failed)} times) and "
+        "delivered the update again; once the database was back it was stored and handled "
+        "once, without the person sending it again",
     )
 
 

@@ -51,6 +51,8 @@ from .validation import (
 MB = 1024 * 1024
 DELETE_WINDOW = 48 * 3600
 CALLBACK_QUERY_LIFETIME = 15
+# Telegram tries a webhook again soon after a failure, then less often.
+WEBHOOK_BACKOFF = 0.05
 LONG_POLL_MAX_TIMEOUT = 50
 CONFLICT_OTHER_POLLER = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is "
@@ -223,6 +225,10 @@ class TelegramTestServer:
         self._group_sends: dict[int, deque[float]] = {}
         self._global_sends: deque[float] = deque()
         self._runner: web.AppRunner | None = None
+        # Webhook delivery (deliver_webhooks_to): where to, and each attempt's outcome.
+        self.webhook_target: str | None = None
+        self.webhook_deliveries: list[tuple[int, int | str]] = []
+        self._webhook_wake = asyncio.Event()
 
         # (field, language code or "") -> text: the bot's description and short description.
         self.profile_texts: dict[tuple[str, str], str] = {}
@@ -286,6 +292,8 @@ class TelegramTestServer:
         server = site._server
         assert server is not None
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self.webhook_target is not None:
+            self._start_delivery()
 
     async def stop(self) -> None:
         for event in list(self._hanging):
@@ -370,6 +378,7 @@ class TelegramTestServer:
         self._updates.append({**payload, "update_id": update_id})
         if self._poller is not None:
             self._poller.wake.set()
+        self._webhook_wake.set()
         return update_id
 
     def fail(
@@ -394,6 +403,55 @@ class TelegramTestServer:
         queue = self._faults.setdefault(method.lower(), deque())
         for _ in range(times):
             queue.append(_Fault(mode, retry_after, seconds))
+
+    def deliver_webhooks_to(self, url: str) -> None:
+        """While a webhook is set, POST each pending update to ``url`` (the bot's local address;
+        the webhook's public https URL is only recorded), one at a time in order, with the
+        secret token header, and again after a short backoff until the answer is a 200, as
+        Telegram does. Each attempt is recorded in ``webhook_deliveries``."""
+        self.webhook_target = url
+        self._start_delivery()
+
+    def _start_delivery(self) -> None:
+        task = asyncio.create_task(self._deliver_webhooks())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _deliver_webhooks(self) -> None:
+        import aiohttp
+
+        backoff = WEBHOOK_BACKOFF
+        async with aiohttp.ClientSession() as http:
+            while True:
+                self._webhook_wake.clear()
+                if not self.webhook["url"] or not self._updates or self.webhook_target is None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._webhook_wake.wait(), 0.2)
+                    continue
+                update = self._updates[0]
+                headers = {"Content-Type": "application/json"}
+                if self.webhook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+                status: int | str
+                try:
+                    async with http.post(
+                        self.webhook_target,
+                        data=json.dumps(update),
+                        headers=headers,
+                        timeout=aiohttp.ClientTimeout(total=10),
+                    ) as response:
+                        await response.read()
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    status = type(error).__name__
+                self.webhook_deliveries.append((update["update_id"], status))
+                if status == 200:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.popleft()
+                    backoff = WEBHOOK_BACKOFF
+                else:
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 1.0)
 
     def expect_refusal(self, description_substring: str) -> None:
         """Declare refusals whose description contains this text (any case) as expected."""
@@ -598,6 +656,7 @@ class TelegramTestServer:
         self._updates.append({"update_id": update_id, kind: payload})
         if self._poller is not None:
             self._poller.wake.set()
+        self._webhook_wake.set()
         return update_id
 
     def _confirm(self, offset: int) -> int:
