@@ -28,8 +28,18 @@ from conversations import (
     roster,
     routes,
 )
-from conversations.runtime import fallback, guard, jobs, logredact, registry, state
+from conversations.runtime import (
+    arrivals,
+    cancelling,
+    fallback,
+    guard,
+    jobs,
+    logredact,
+    registry,
+    state,
+)
 from conversations.runtime import outbox as outbox_worker
+from conversations.runtime import webhook as webhook_server
 from conversations.runtime.about import push_descriptions
 from conversations.runtime.confirm import ConfirmWhenHandled
 from conversations.runtime.context import BotApplication, BotContext, Services
@@ -39,6 +49,7 @@ from conversations.runtime.ordering import PerUserUpdateProcessor
 from conversations.runtime.persistence import SQLPersistence
 from conversations.runtime.ratelimit import TelegramLimits
 from conversations.runtime.state import UserData
+from conversations.runtime.token_watch import WatchedRequest
 from models import lease, retention, schedule
 from models.clock import clock
 from models.db import Database
@@ -84,8 +95,15 @@ def build_application(
     services = Services(settings=settings, db=database)
     # What the sweep runs, listed in models/schedule.py rather than collected by imports.
     services.extra["sweep_plan"] = schedule.PLAN
-    confirm = ConfirmWhenHandled()
+    confirm = ConfirmWhenHandled(arrivals.of(services.extra))
     services.extra["confirm"] = confirm
+    watched = WatchedRequest(
+        read_timeout=read_timeout,
+        write_timeout=read_timeout,
+        connect_timeout=read_timeout,
+        pool_timeout=read_timeout,
+    )
+    services.extra["token_watch"] = watched
     builder = (
         Application.builder()
         .get_updates_request(confirm)
@@ -94,10 +112,7 @@ def build_application(
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext, user_data=UserData))
         .persistence(SQLPersistence(database, settings.persistence_flush_seconds))
-        .read_timeout(read_timeout)
-        .write_timeout(read_timeout)
-        .connect_timeout(read_timeout)
-        .pool_timeout(read_timeout)
+        .request(watched)
         # An invite link or a guide's address would otherwise unfold into a card: data and space.
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
@@ -131,9 +146,14 @@ def _check_registries(application: BotApplication) -> None:
     registry.check_callbacks(handlers, (prefix for prefix, _ in routes.CALLBACKS))
     registry.check_text_steps(fallback.TEXT_INPUTS, (step for step, _ in routes.TEXT_STEPS))
     registry.check_outbox(
-        outbox_worker.RENDERERS, OutboxKind, OutboxKind.DELETE_TYPED, OutboxKind.CHAT_WIPE
+        outbox_worker.RENDERERS,
+        OutboxKind,
+        OutboxKind.DELETE_TYPED,
+        OutboxKind.CHAT_WIPE,
+        OutboxKind.MENU_REFRESH,
     )
     state.KNOWN_STEPS.update(step for step, _ in (*routes.TEXT_STEPS, *routes.TAP_STEPS))
+    cancelling.configure(routes.DRAFT_TAPS, (prefix for prefix, _ in routes.CALLBACKS))
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -203,14 +223,8 @@ def _run_holding_lease(settings: Settings, me: lease.Holder) -> None:
         jobs.keep_lease(application, me)
         try:
             if settings.webhook_url:
-                application.run_webhook(
-                    listen=settings.webhook_listen,
-                    port=settings.webhook_port,
-                    url_path="telegram",
-                    webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-                    secret_token=settings.webhook_secret,
-                    allowed_updates=Update.ALL_TYPES,
-                )
+                # Not PTB's run_webhook: it answers Telegram before the update is handled.
+                webhook_server.run(application, settings, str(me))
             else:
                 application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=30)
             return

@@ -39,6 +39,9 @@ CALLBACKS: tuple[tuple[str, str], ...] = (
     ("hs", "meeting: the self-help group started"),
     ("hw", "meeting: the self-help group's day"),
     ("hc", "meeting: a self-help check-in answered"),
+    ("hd", "meeting: the self-help meeting's day to change"),
+    ("ht", "meeting: the self-help meeting's time to change"),
+    ("hm", "meeting: the self-help meeting's day and time changed"),
     # roster
     ("ro", "roster: the list"),
     ("ra", "roster: codes to add"),
@@ -69,6 +72,8 @@ CALLBACKS: tuple[tuple[str, str], ...] = (
     ("ag:dt", "agreement: the date to be typed"),
     ("ag:wr", "agreement: written and signed or not"),
     ("ag:rs", "agreement: the summary rewritten"),
+    ("ag:vy", "agreement: the summary involves violence (the draft ends)"),
+    ("ag:vo", "agreement: the summary involves no violence (stored, to check)"),
     ("ag:s", "agreement: saved"),
     ("ag:x", "agreement: cancelled"),
     ("ag:f", "agreement: a follow-up answered"),
@@ -77,6 +82,9 @@ CALLBACKS: tuple[tuple[str, str], ...] = (
     ("co:k", "coordinator: an alert acknowledged"),
     ("co:kd", "coordinator: acknowledged from the details"),
     ("co:d", "coordinator: the reference to be typed"),
+    ("co:nv", "coordinator: not an agreement (violence), to confirm"),
+    ("co:ny", "coordinator: not an agreement (violence), referred"),
+    ("co:nb", "coordinator: back to the details from the referral question"),
     ("co:rc", "coordinator: the chart"),
     ("co:rx", "coordinator: the XLSX export"),
     ("co:rv", "coordinator: the CSV export"),
@@ -87,6 +95,13 @@ CALLBACKS: tuple[tuple[str, str], ...] = (
     ("co:ra", "coordinator: the areas to choose from"),
     ("co:rs", "coordinator: an area chosen"),
     ("co:rm", "coordinator: the monthly files on or off"),
+    ("co:g", "coordinator: a group's view"),
+    ("co:gl", "coordinator: the groups again"),
+    ("co:gr", "coordinator: replace a facilitator, the question"),
+    ("co:gy", "coordinator: a facilitator replaced"),
+    ("co:gd", "coordinator: the self-help meeting's day to change"),
+    ("co:gt", "coordinator: the self-help meeting's time to change"),
+    ("co:gm", "coordinator: the self-help meeting's day and time changed"),
     # review (/review: guides and interface texts checked by a named reviewer)
     ("rv", "review: a language's menu"),
     ("ri", "review: one screen or text, beside its source"),
@@ -111,6 +126,17 @@ TEXT_STEPS: tuple[tuple[str, str], ...] = (
     ("coordinator.reference", "the reference number of the signed paper"),
     ("coordinator.period", "the first and last day of a report's period"),
     ("review.suggestion", "a reviewer's corrected text"),
+)
+
+# Taps that continue or save a draft, carried in the buttons or dropped by /cancel: on a message
+# shown before the person's last /cancel they are stale (conversations/runtime/cancelling.py).
+# Entry points (the week panel, a roster, an agreement's first questions) stay valid.
+DRAFT_TAPS: tuple[str, ...] = (
+    *("ag:p", "ag:pn", "ag:o", "ag:on", "ag:t", "ag:tn", "ag:d", "ag:dt", "ag:wr", "ag:rs"),
+    "ag:s",
+    *("ag:vy", "ag:vo"),
+    *("sa", "sk", "sx", "at", "as", "rf"),
+    "rx",
 )
 
 # Steps that carry what was chosen so far while the next answer is a tap, not text.

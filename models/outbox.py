@@ -33,16 +33,30 @@ class OutboxKind(enum.StrEnum):
     RECORD_NUDGE = "record_nudge"
     ABSENCE_VISIT = "absence_visit"
     SELFHELP_CHECKIN = "selfhelp_checkin"
+    SELFHELP_REMINDER = "selfhelp_reminder"
     AGREEMENT_ALERT = "agreement.alert"
     AGREEMENT_REMINDER = "agreement.reminder"
     AGREEMENT_ESCALATION = "agreement.escalation"
     AGREEMENT_ANSWER = "agreement.answer"
     AGREEMENT_REFERRAL = "agreement.referral"
     AGREEMENT_FOLLOWUP = "agreement.followup"
+    AGREEMENT_UNDOCUMENTED = "agreement.undocumented"
+    AGREEMENT_NOTICE = "agreement.notice"
+    # To the facilitators, neutral: an agreement of their group was referred (violence).
+    AGREEMENT_REFERRED = "agreement.referred"
+    # Not a message: a bot message that showed a referred agreement, deleted (or, too old to
+    # delete, its text replaced by the rendered one).
+    AGREEMENT_ERASE_SCREEN = "agreement.erase_screen"
     DIGEST = "digest"
     MONTHLY_EXPORT = "monthly_export"
     # Not a message: a message the person typed, deleted from the chat once it is stored.
     DELETE_TYPED = "delete_typed"
+    # Not a message: on revocation, the bot's and the person's logged messages are deleted from
+    # the chat, without a word (the phone may be someone else's now).
+    CHAT_WIPE = "chat.wipe"
+    # Not a message: the person's command menu set again after the command line changed their
+    # role (or revoked them), so that it does not wait for their next message.
+    MENU_REFRESH = "menu.refresh"
 
 
 def _known(kind: str) -> str:
@@ -242,6 +256,20 @@ async def mark_retry(
     row.last_error = error[:200]
     wait = delay if delay is not None else backoff(row.attempts)
     row.next_attempt_at = clock.now() + clock.wait(wait)
+
+
+async def postpone(session: AsyncSession, message_ids: list[int], delay: timedelta) -> None:
+    """Rows of a chat Telegram asked to wait: due again after `delay`, in their order, and
+    without counting an attempt (none was made)."""
+    rows = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.id.in_(message_ids),
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+    )
+    due = clock.now() + clock.wait(delay)
+    for row in rows:
+        row.next_attempt_at = max(row.next_attempt_at, due)
 
 
 async def mark_unreachable(session: AsyncSession, message_id: int) -> OutboxMessage | None:

@@ -33,10 +33,11 @@ async def heartbeat(context: BotContext) -> None:
         await service.set_state(session, "heartbeat", clock.now().isoformat())
         if services.last_update_id is not None:
             await service.set_state(session, "last_update", str(services.last_update_id))
-        # How Telegram last answered getUpdates (401: token refused; 409: another poller), for
-        # `bot.py health`; written when it changes, so its time says since when.
-        confirm = services.extra.get("confirm")
-        code = getattr(confirm, "last_code", None)
+        # How Telegram last answered (401: token refused; 409: another poller), for `bot.py
+        # health`: getUpdates when polling, the other calls with a webhook (token_watch.py);
+        # written when it changes, so its time says since when.
+        watching = "token_watch" if services.settings.webhook_url else "confirm"
+        code = getattr(services.extra.get(watching), "last_code", None)
         if code is not None:
             known = await service.get_state(session, "telegram")
             if known is None or known.value != str(code):

@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from conversations.runtime.outbox_calls import Answer, Outcome, waited
 from locales import Translator, translator
-from models.users import Role, User
+from models.db import Database
+from models.users import Role, User, record_menu, user_by_id
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +117,22 @@ async def push_user_menu(bot: Bot, user: User) -> bool:
         log.warning("menu for user %s refused: %s", user.id, error.message)
         return False
     return True
+
+
+async def refresh_menu(bot: Bot, db: Database, user_id: int) -> Answer:
+    """An outbox row of kind `menu.refresh`: the person's menu as their role now wants it."""
+    async with db.read() as session:
+        user = await user_by_id(session, user_id)
+    if user is None:
+        return Answer(Outcome.CANCEL, error="no such user")
+    try:
+        pushed = await push_user_menu(bot, user)
+    except RetryAfter as error:
+        return waited(error)
+    except NetworkError as error:
+        return Answer(Outcome.RETRY, error=type(error).__name__)
+    if not pushed:
+        return Answer(Outcome.CANCEL, error="menu refused")
+    async with db.write() as session:
+        await record_menu(session, user_id=user.id, menu_key=menu_key(user))
+    return Answer(Outcome.DONE)

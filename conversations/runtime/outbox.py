@@ -1,10 +1,12 @@
 """The outbox worker: sends due outbox rows and records what happened to each.
 
-Network errors and 5xx are retried with backoff, a 429 waits for retry_after, a 403 marks the
-recipient unreachable and hands the message to the kind's fallback. A row is marked sent only
+What each answer of Telegram means for a row is in outbox_calls.py: network errors and 5xx are
+retried with backoff; a 429 makes its chat's rows (only those) wait for retry_after while the
+other chats' go on; a 403 marks the recipient unreachable and hands the message to the kind's
+fallback. A row is marked sent only
 after Telegram accepted it, so a crash in between means a repeat, never a loss. Sends to one chat
 go one at a time, in order, about a second apart. Rows of kind `delete_typed` delete a message the
-user typed instead of sending one.
+user typed instead of sending one; rows of kind `chat.wipe` clear a revoked person's chat.
 
 A run drains the outbox: it renders due rows a batch at a time while senders send the rows
 already rendered, so that Telegram's overall limit (kept by conversations/runtime/ratelimit.py,
@@ -19,34 +21,29 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from conversations.runtime import outbox_calls as calls
 from conversations.runtime.context import Services
+from conversations.runtime.menu import refresh_menu
+from conversations.runtime.outbox_calls import Answer, ChatWaits, Outcome
+from conversations.runtime.outbox_kinds import FALLBACKS, RENDERERS
+from conversations.runtime.outbox_kinds import renders as renders  # where flows find it
 from conversations.runtime.ratelimit import bulk_sends
 from conversations.runtime.reply import Reply
-from locales import Translator, translator
+from conversations.runtime.wiping import wipe_chat
+from locales import translator
 from models import outbox, users
 from models.clock import clock
 from models.outbox import OutboxKind, OutboxMessage
 from models.privacy import log_messages
-from models.users import User
 
 log = logging.getLogger(__name__)
-
-# kind -> renders the row for its recipient (None: the subject is gone, cancel the row).
-Renderer = Callable[[AsyncSession, OutboxMessage, User, Translator], Awaitable[Reply | None]]
-# kind -> when the recipient blocked the bot: queue the message for someone else.
-Fallback = Callable[[AsyncSession, OutboxMessage], Awaitable[None]]
-RENDERERS: dict[str, Renderer] = {}
-FALLBACKS: dict[str, Fallback] = {}
 
 PER_CHAT_SECONDS = 1.0
 BATCH = 50  # rows fetched and rendered in one read transaction
@@ -55,16 +52,8 @@ AHEAD = 200  # rendered rows waiting for a sender: several seconds of sending
 # takes the next, so this many also keep the overall limit busy while a commit is slow.
 SENDERS = 32
 CHATS_PER_SENDER = 5  # another sender joins when more chats than this wait for each one
-
-
-def renders(kind: str, fallback: Fallback | None = None) -> Callable[[Renderer], Renderer]:
-    def register(fn: Renderer) -> Renderer:
-        RENDERERS[kind] = fn
-        if fallback is not None:
-            FALLBACKS[kind] = fallback
-        return fn
-
-    return register
+# A chat told to wait this long at most is sent to again within the same run.
+RESUME_WITHIN = timedelta(seconds=10)
 
 
 @dataclass
@@ -134,6 +123,8 @@ class _Run:
         self.marking = asyncio.Lock()
         self.senders = 0
         self.sent = 0
+        # When the earliest row a 429 postponed is due again (time.monotonic()).
+        self.resume_at: float | None = None
 
     async def drain(self) -> int:
         try:
@@ -152,6 +143,8 @@ class _Run:
                 continue
             if not self.chats:
                 if self.worker.take_again():
+                    continue
+                if await self._resume_postponed():
                     continue
                 return
             # Nothing else is due yet; but what is on its way may queue more (a fallback), and
@@ -190,7 +183,8 @@ class _Run:
     async def _render(self, session: AsyncSession, row: OutboxMessage) -> Prepared | str | None:
         """The row ready to send; None: nothing to send; a string: why rendering failed."""
         user = await users.user_by_id(session, row.recipient_id)
-        if row.kind == OutboxKind.DELETE_TYPED:
+        if row.kind in (OutboxKind.DELETE_TYPED, OutboxKind.CHAT_WIPE, OutboxKind.MENU_REFRESH):
+            # Also for a revoked person: their chat is to be cleared all the same.
             return Prepared(row, user.telegram_id, None) if user else None
         if user is None or user.revoked_at is not None:
             return None
@@ -234,16 +228,59 @@ class _Run:
             self.waiting -= 1
             self.room.set()
             try:
-                if item.reply is None:
-                    await self._delete(item.row, chat_id)
-                else:
-                    await self._pace(chat_id)
-                    sent = await self._send(item.row, chat_id, item.reply)
-                    self.sent += sent
+                await self._send_one(item, chat_id)
+            except ChatWaits as pause:
+                # Telegram asked this chat to wait: its later rows wait with it, in order,
+                # while this sender goes on to other chats.
+                later = [rest.row.id for rest in rows]
+                self.waiting -= len(rows)
+                rows.clear()
+                self.room.set()
+                await self._postpone(later, pause.delay)
+                self.taken.difference_update(later)
             finally:
                 self.taken.discard(item.row.id)
         del self.chats[chat_id]
         self.worker.wake.set()
+
+    async def _resume_postponed(self) -> bool:
+        """Rows a 429 postponed by a few seconds are sent in this run, once they are due."""
+        if self.resume_at is None:
+            return False
+        wait, self.resume_at = self.resume_at - time.monotonic(), None
+        if wait > RESUME_WITHIN.total_seconds():
+            return False  # the next run takes them
+        await asyncio.sleep(max(wait, 0))
+        return True
+
+    async def _postpone(self, row_ids: list[int], delay: timedelta) -> None:
+        due = time.monotonic() + clock.wait(delay).total_seconds()
+        self.resume_at = due if self.resume_at is None else min(self.resume_at, due)
+        if row_ids:
+            async with self.db.write() as session:
+                await outbox.postpone(session, row_ids, delay)
+
+    async def _send_one(self, item: Prepared, chat_id: int) -> None:
+        row = item.row
+        if row.kind == OutboxKind.MENU_REFRESH:
+            await self._apply(row, chat_id, await refresh_menu(self.bot, self.db, row.recipient_id))
+        elif row.kind == OutboxKind.CHAT_WIPE:
+            await wipe_chat(self.bot, self.worker.services, chat_id)
+            await self._mark_sent(row.id, chat_id, None)
+        elif item.reply is None or row.kind == OutboxKind.AGREEMENT_ERASE_SCREEN:
+            message_id = int(row.data["message_id"])
+            await self._apply(
+                row, chat_id, await calls.delete(self.bot, chat_id, message_id, item.reply)
+            )
+        else:
+            await self._pace(chat_id)
+            answer = await calls.send(
+                self.bot, chat_id, item.reply, f"outbox {row.id} ({row.kind})"
+            )
+            if answer.outcome == Outcome.DONE:
+                self.worker.last_sent[chat_id] = time.monotonic()
+                self.sent += 1
+            await self._apply(row, chat_id, answer)
 
     async def _pace(self, chat_id: int) -> None:
         pace = PER_CHAT_SECONDS * clock.time_scale
@@ -285,66 +322,18 @@ class _Run:
         async with self.db.write() as session:
             await outbox.mark_retry(session, row.id, error=error, delay=delay)
 
-    async def _send(self, row: OutboxMessage, chat_id: int, reply: Reply) -> int:
-        try:
-            if reply.document is not None:
-                name, content = reply.document
-                message = await self.bot.send_document(
-                    chat_id,
-                    document=content,
-                    filename=name,
-                    caption=reply.text or None,
-                    parse_mode=ParseMode.HTML,
-                    protect_content=reply.protect,
-                    disable_notification=reply.silent,
-                )
-            else:
-                message = await self.bot.send_message(
-                    chat_id,
-                    reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=reply.markup(),
-                    protect_content=reply.protect,
-                    disable_notification=reply.silent,
-                )
-        except RetryAfter as error:
-            await self._retry(row, "429", _seconds(error))
-            return 0
-        except Forbidden:
+    async def _apply(self, row: OutboxMessage, chat_id: int, answer: Answer) -> None:
+        """Writes what Telegram's answer means for the row (outbox_calls.py)."""
+        if answer.outcome == Outcome.DONE:
+            await self._mark_sent(row.id, chat_id, answer.message_id)
+        elif answer.outcome == Outcome.WAIT:
+            assert answer.delay is not None
+            await self._retry(row, answer.error, answer.delay)
+            raise ChatWaits(answer.delay)
+        elif answer.outcome == Outcome.UNREACHABLE:
             await self._unreachable(row)
-            return 0
-        except BadRequest as error:
-            if "chat not found" in error.message:
-                await self._unreachable(row)
-                return 0
-            # A message Telegram refuses is a defect of ours: keep it, retry slowly, shout.
-            log.error("outbox %s (%s) refused: %s", row.id, row.kind, error.message)
-            await self._retry(row, error.message, timedelta(hours=1))
-            return 0
-        except NetworkError as error:  # includes TimedOut and 5xx
-            await self._retry(row, type(error).__name__)
-            return 0
-        self.worker.last_sent[chat_id] = time.monotonic()
-        await self._mark_sent(row.id, chat_id, message.message_id)
-        return 1
-
-    async def _delete(self, row: OutboxMessage, chat_id: int) -> None:
-        try:
-            await self.bot.delete_message(chat_id, int(row.data["message_id"]))
-        except RetryAfter as error:
-            await self._retry(row, "429", _seconds(error))
-            return
-        except (BadRequest, Forbidden) as error:
-            # Already gone (deleted before a restart, or by the user), or too old to delete.
+        elif answer.outcome == Outcome.RETRY:
+            await self._retry(row, answer.error, answer.delay)
+        else:
             async with self.db.write() as session:
-                await outbox.cancel(session, row.id, error.message)
-            return
-        except NetworkError as error:
-            await self._retry(row, type(error).__name__)
-            return
-        await self._mark_sent(row.id, chat_id, None)
-
-
-def _seconds(error: RetryAfter) -> timedelta:
-    delay = error.retry_after
-    return delay if isinstance(delay, timedelta) else timedelta(seconds=float(delay))
+                await outbox.cancel(session, row.id, answer.error)

@@ -17,7 +17,8 @@ everyone, until the wait is over. Here:
   whole window to turn over;
 - as the overall limit is kept here, a 429 on a new message concerns its chat (one person
   sending commands faster than one a second): that chat's new messages wait, no one else's.
-  Bulk sends are paced per chat by the outbox worker.
+  Bulk sends are paced per chat by the outbox worker, which after a 429 reschedules that
+  chat's rows and goes on with other chats rather than waiting here.
 """
 
 from __future__ import annotations
@@ -191,15 +192,17 @@ class TelegramLimits(BaseRateLimiter[int]):
                     if counted:
                         self._answered_now()
             except RetryAfter as error:
-                if attempt == max_retries:
-                    raise
                 delay = error.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
                 wait = seconds + 0.1
-                self.retries += 1
-                log.info("Rate limit hit by %s: retrying in %.1f s", endpoint, wait)
                 if chat is not None:
                     self._paused[chat] = max(self._paused.get(chat, 0.0), self._now() + wait)
-                else:
+                if attempt == max_retries or _bulk.get():
+                    # The outbox reschedules the row (and that chat's next ones) itself, and
+                    # its sender goes on with other chats instead of sleeping here.
+                    raise
+                self.retries += 1
+                log.info("Rate limit hit by %s: retrying in %.1f s", endpoint, wait)
+                if chat is None:
                     await self._sleep(wait)
         raise AssertionError("unreachable: the loop returns or raises")

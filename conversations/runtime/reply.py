@@ -39,6 +39,9 @@ class Reply:
     document: tuple[str, bytes] | None = None
     # Remember the sent message as the panel that later steps edit (user data `panel_id`).
     panel: bool = False
+    # The agreement this screen shows: the message is recorded, to be removed from the chat if
+    # the agreement is referred (models.agreements.referral).
+    shows: int | None = None
 
     def markup(self) -> InlineKeyboardMarkup | None:
         if not self.buttons:

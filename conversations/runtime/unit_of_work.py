@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ChatType
@@ -103,10 +104,10 @@ async def _handle(
         confirm = services.extra.get("confirm")
         if confirm is not None:
             confirm.reading(update.update_id)
+    key = update_key(update, chat.id, tg_user.id)
     try:
         session_scope = services.db.write() if write else services.db.read()
         async with session_scope as session:
-            key = update_key(update, chat.id, tg_user.id)
             done = await service.stored_reply(session, key) if write else None
             if done is None:
                 user = await get_user(session, tg_user.id)
@@ -120,6 +121,9 @@ async def _handle(
                     raise BadCallback("a draft stopped by /cancel")
                 else:
                     request = Request(update, context, session, user, tr, services)
+                    if user is not None and user.last_active_on != clock.now().date():
+                        # Once a day a person: the day `user list` shows as last active.
+                        request.after_commit.append(_seen_today(services, user.id))
                     if user is not None and user.unreachable_at is not None:
                         # They write to us again, so they can be reached again.
                         request.after_commit.append(_reachable_again(services, user.id))
@@ -156,7 +160,9 @@ async def _handle(
 
         async def again() -> None:
             await _push_stale_menu(context, tg_user.id)
-            await deliver(update, context, stored, delete=False)
+            if stored:
+                await deliver(update, context, stored, delete=False)
+                await _delivered(services, key)
 
         await finish_or_later(context, again, update.update_id)
         _wake_outbox(context)
@@ -170,6 +176,8 @@ async def _handle(
         for action in after_commit:
             await action()
         await deliver(update, context, replies, delete=not write, answered=answered)
+        if write and not failed:
+            await _delivered(services, key)
 
     await finish_or_later(context, finish, update.update_id)
     if write and any(r.delete_user_message for r in replies):
@@ -197,6 +205,15 @@ def update_key(update: Update, chat_id: int, user_id: int) -> service.UpdateKey:
     ]
     digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
     return service.UpdateKey(update.update_id, chat_id, digest)
+
+
+async def _delivered(services: Services, key: service.UpdateKey) -> None:
+    """A redelivery of this update will send nothing again."""
+    try:
+        async with services.db.write() as session:
+            await service.mark_delivered(session, key)
+    except SQLAlchemyError:
+        log.exception("update %s: delivery not recorded", key.update_id)
 
 
 def _state_changed(context: BotContext, before: str | None) -> bool:
@@ -267,6 +284,14 @@ def _wake_outbox(context: BotContext) -> None:
     from conversations.runtime.jobs import wake_outbox
 
     wake_outbox(context)
+
+
+def _seen_today(services: Services, user_id: int) -> Callable[[], Awaitable[None]]:
+    async def seen() -> None:
+        async with services.db.write() as session:
+            await users.seen_today(session, user_id=user_id, today=clock.now().date())
+
+    return seen
 
 
 def _reachable_again(services: Services, user_id: int) -> Callable[[], Awaitable[None]]:

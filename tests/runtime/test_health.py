@@ -6,22 +6,26 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from telegram.error import InvalidToken
 
+from conversations.runtime.outbox import RENDERERS
+from conversations.runtime.reply import Reply
 from models import outbox, service
 from models.clock import clock
 from models.db import Database
 from models.outbox import OutboxKind, OutboxMessage
 from models.settings import Settings
-from models.users import Role
+from models.users import Role, get_user
 from tests.conftest import start_bot, stop_bot
 from tests.support import factories
 from tests.support.command_line import cli
-from tests.support.e2e import eventually
+from tests.support.e2e import eventually, register
 from tests.support.tgserver import TelegramTestServer
 
 
@@ -109,3 +113,41 @@ async def test_unhealthy_when_the_outbox_does_not_send_or_the_sweep_stopped(
 
 def outbox_row() -> Any:
     return select(OutboxMessage).where(OutboxMessage.subject == "stuck")
+
+
+async def test_in_webhook_mode_a_refused_token_shows_in_the_other_calls(
+    tg: TelegramTestServer, settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def notice(*args: Any) -> Reply:
+        return Reply("Notice")
+
+    monkeypatch.setitem(RENDERERS, OutboxKind.SELFHELP_CHECKIN, notice)
+    webhook = replace(settings, webhook_url="https://bot.example.org", webhook_secret="s" * 20)
+    application = await start_bot(tg, webhook, db)
+    try:
+        person = await register(tg, db, 7401, Role.TRAINEE, "fr")
+        await run_job(application, "sweep")
+        async with db.write() as s:
+            user = await get_user(s, person.id)
+            assert user is not None
+            await outbox.enqueue(
+                s,
+                kind=OutboxKind.SELFHELP_CHECKIN,
+                subject="token",
+                period="once",
+                recipient_id=user.id,
+                payload={},
+            )
+        tg.fail("sendMessage", times=100, mode="401")
+        tg.fail("deleteMessage", times=100, mode="401")
+        worker = application.bot_data["services"].extra["outbox"]
+        await worker.run_once(application.bot)
+        await run_job(application, "heartbeat")
+        health = cli(settings, "health")
+        assert health.returncode == 1
+        assert "unhealthy: Telegram refuses the token (401)" in health.stdout
+        async with db.read() as s:
+            row = await s.scalar(select(OutboxMessage).where(OutboxMessage.subject == "token"))
+            assert row is not None and row.status == "pending", "kept for a valid token"
+    finally:
+        await stop_bot(application)

@@ -187,3 +187,35 @@ async def test_one_run_sends_everything_due_batch_after_batch(
         # Each message is logged with its mark, so that /forget can delete it.
         for row, person in zip(sorted(rows, key=lambda r: r.id), people, strict=True):
             assert row.telegram_message_id in await deletable_messages(s, person.id)
+
+
+async def test_a_429_for_one_chat_holds_up_that_chat_only_and_keeps_its_order(
+    tg: TelegramTestServer, quick_bot: Any, db: Database
+) -> None:
+    first = await register(tg, db, 710, Role.TRAINEE, "fr")
+    other = await register(tg, db, 711, Role.TRAINEE, "rn")
+    clock.set(clock.now())
+    await queue_notice(db, 710, 1)
+    await queue_notice(db, 711, 2)
+    await queue_notice(db, 710, 3)
+    tg.fail("sendMessage", times=1, mode="429", retry_after=15)
+    worker = quick_bot.bot_data["services"].extra["outbox"]
+
+    await worker.run_once(quick_bot.bot)
+    # The other chat's message went out in the same run; the first chat's two wait, in order.
+    assert notices(other) == ["Notice 2"]
+    assert notices(first) == []
+    async with db.read() as s:
+        waiting = list(
+            await s.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING.value)
+                .order_by(OutboxMessage.id)
+            )
+        )
+    assert [row.data["n"] for row in waiting] == [1, 3]
+    assert all(row.next_attempt_at > clock.now() for row in waiting)
+    assert [row.attempts for row in waiting] == [1, 0], "only the refused send counts"
+
+    await drain_outbox(quick_bot, db)
+    assert notices(first) == ["Notice 1", "Notice 3"]
