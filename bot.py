@@ -89,11 +89,20 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--area", help="coordinators: area id or Province/Commune/Colline")
     inv.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
     inv.add_argument("--days", type=int, default=14, help="days until it expires (default 14)")
+    inv.add_argument(
+        "--label",
+        help="whom it is for, e.g. 'Aline, Kabuye' (at most 60 characters): shown by invite "
+        "list and user list, on this command line only, so people can be told apart",
+    )
 
     usr = sub.add_parser("user", help="registered users").add_subparsers(
         dest="action", required=True
     )
-    usr.add_parser("list", help="every user with role, area and groups")
+    usr.add_parser(
+        "list",
+        help="every user: role, language, area, groups, the invite they redeemed (with its "
+        "label) and the last day they used the bot",
+    )
     r = usr.add_parser("revoke", help="end a user's access")
     r.add_argument("user_id", type=int)
     sr = usr.add_parser("set-role", help="change a user's role")
@@ -171,6 +180,10 @@ def parser() -> argparse.ArgumentParser:
     au.add_argument("--limit", type=int, default=50)
 
     sub.add_parser("keygen", help="print a new encryption key for ENCRYPTION_KEYS")
+    keys = sub.add_parser(
+        "keys", help="rotate: re-encrypt every encrypted field with the first (newest) key"
+    )
+    keys.add_argument("action", choices=["rotate"])
     bk = sub.add_parser("backup", help="copy the database and the keys into a folder")
     bk.add_argument("directory", type=Path)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli import content, exporting, logs, people, places, records, service
+from cli import content, exporting, keys, logs, people, places, records, service
 from cli.setup import Command, prepare
 from models import files
 from models.settings import Settings, SettingsError
@@ -30,6 +30,7 @@ COMMANDS: dict[str, Command] = {
     "reviewer": content.cmd_reviewer,
     "referrals": content.cmd_referrals,
     "keygen": service.cmd_keygen,
+    "keys": keys.cmd_keys,
     "audit": records.cmd_audit,
     "export": exporting.cmd_export,
     "participant": records.cmd_participant,

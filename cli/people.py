@@ -11,6 +11,8 @@ from cli.setup import opened, run_async
 from models.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from models.users import Invite
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,9 @@ async def bot_username(settings: Settings) -> str:
 
 
 def print_invite(invite: Invite, code: str, username: str) -> None:
+    label = f', for "{invite.label}"' if invite.label else ""
     print(
-        f"invite {invite.id}: role {invite.role}, {invite.uses_left} use(s), "
+        f"invite {invite.id}: role {invite.role}{label}, {invite.uses_left} use(s), "
         f"expires {invite.expires_at:%Y-%m-%d}"
     )
     print(f"code: {code}")
@@ -52,9 +55,11 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             if args.action == "list":
                 for invite in await users.list_invites(session):
                     state = "revoked" if invite.revoked_at else f"{invite.uses_left} uses left"
+                    label = f'  "{invite.label}"' if invite.label else ""
                     print(
                         f"{invite.id:>5}  {invite.role:<12} group={invite.group_id} "
-                        f"area={invite.area_id}  expires {invite.expires_at:%Y-%m-%d}  {state}"
+                        f"area={invite.area_id}  expires {invite.expires_at:%Y-%m-%d}  "
+                        f"{state}{label}"
                     )
                 return 0
             if args.action == "revoke":
@@ -75,6 +80,7 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
                 group_id=args.group,
                 uses=args.uses,
                 days=args.days,
+                label=args.label,
             )
         username = await bot_username(settings)
     print_invite(invite, code, username)
@@ -88,16 +94,7 @@ async def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
     async with opened(settings, read_only=args.action == "list") as db:
         async with db.write() as session:
             if args.action == "list":
-                for user in await users.list_users(session):
-                    state = (
-                        "revoked"
-                        if user.revoked_at
-                        else ("unreachable" if user.unreachable_at else "active")
-                    )
-                    print(
-                        f"{user.id:>5}  {user.role:<12} lang={user.language} "
-                        f"area={user.area_id}  {state}"
-                    )
+                await _list_users(session)
                 return 0
             if args.action == "revoke":
                 await users.revoke_user(session, user_id=args.user_id, actor_id=None)
@@ -118,3 +115,27 @@ async def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 print(f"user {args.user_id} now leads group {args.group_id}")
     return 0
+
+
+async def _list_users(session: AsyncSession) -> None:
+    """One line a person: what tells two facilitators of one group apart without names."""
+    from models import areas, groups, users
+
+    everyone = await users.list_users(session)
+    labels = await users.invite_labels(session, (u.invite_id for u in everyone if u.invite_id))
+    print("   id  role         lang  area / groups  ·  invite  ·  last active  ·  state")
+    for user in everyone:
+        state = "revoked" if user.revoked_at else "unreachable" if user.unreachable_at else "active"
+        area = await areas.get_area(session, user.area_id) if user.area_id else None
+        place = "/".join(await areas.area_names(session, area)) if area else "-"
+        led = ", ".join(f"{g.id} {g.name}" for g in await groups.groups_of(session, user.id))
+        where = f"{place}; groups {led}" if led else place
+        invite = "-"
+        if user.invite_id:
+            label = labels.get(user.invite_id)
+            invite = f'{user.invite_id} "{label}"' if label else str(user.invite_id)
+        seen = f"{user.last_active_on:%Y-%m-%d}" if user.last_active_on else "never"
+        print(
+            f"{user.id:>5}  {user.role:<12} {user.language:<4}  {where}  ·  invite {invite}  ·  "
+            f"{seen}  ·  {state}"
+        )

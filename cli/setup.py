@@ -98,14 +98,14 @@ def setup_keys(settings: Settings) -> None:
             "ENCRYPTION_KEYS must be set when DATABASE_URL is PostgreSQL. Generate one with: "
             "python bot.py keygen  (keep it safe: losing it loses the encrypted text)"
         )
-    key, created = crypto.load_or_create_key_file(settings.data_dir)
+    keys, created = crypto.load_or_create_key_file(settings.data_dir)
     if created:
         print(
             f"Generated an encryption key in {settings.data_dir / crypto.KEY_FILE} (owner-only). "
             "Back it up with the database: without it the encrypted text is lost.",
             file=sys.stderr,
         )
-    crypto.configure([key])
+    crypto.configure(keys)
 
 
 def run_async(fn: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]) -> Command:
@@ -138,6 +138,8 @@ async def opened(settings: Settings, *, read_only: bool = False) -> AsyncIterato
 
     `read_only`: a command that only reads refuses (SettingsError) when there is no database.
     """
+    if read_only and not settings.is_sqlite:
+        setup_keys(settings)  # PostgreSQL needs ENCRYPTION_KEYS whatever the database holds
     if read_only and (why := await missing_database(settings)):
         raise SettingsError(why)
     await asyncio.to_thread(prepare, settings)

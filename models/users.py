@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import BigInteger, ForeignKey, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,9 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     FACILITATOR = "facilitator"
     TRAINEE = "trainee"
+
+
+INVITE_LABEL_MAX = 60
 
 
 class User(Base):
@@ -46,6 +50,11 @@ class User(Base):
     report_period: Mapped[str | None] = mapped_column(String(32))
     report_area_id: Mapped[int | None]
     monthly_export: Mapped[bool] = mapped_column(default=False)
+    # For the operator's `user list`, which tells people apart without their names: the invite
+    # they last redeemed (its label says whom it was for) and the last day they used the bot.
+    # The invite is a record, not a link (invites are revoked, never deleted).
+    invite_id: Mapped[int | None]
+    last_active_on: Mapped[date | None]
 
     @property
     def active(self) -> bool:
@@ -71,6 +80,9 @@ class Invite(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None]
+    # Whom the operator made it for ("Aline, Kabuye facilitator"): seen on the command line only,
+    # never by other users of the bot, so `user list` can tell two facilitators apart.
+    label: Mapped[str | None] = mapped_column(String(INVITE_LABEL_MAX))
 
 
 # 24 random bytes in URL-safe base64: 32 characters of [A-Za-z0-9_-], safe in a deep link.
@@ -91,8 +103,12 @@ async def create_invite(
     uses: int = 1,
     days: int = 14,
     created_by: int | None = None,
+    label: str | None = None,
 ) -> tuple[str, Invite]:
     """Returns the plain code (shown once) and the stored invite (holding only its hash)."""
+    label = " ".join((label or "").split()) or None
+    if label is not None and len(label) > INVITE_LABEL_MAX:
+        raise InvalidInput("invite_label")
     if uses < 1 or uses > 1000:
         raise InvalidInput("invite_uses")
     if days < 1 or days > 365:
@@ -112,6 +128,7 @@ async def create_invite(
         expires_at=now + timedelta(days=days),
         created_at=now,
         created_by=created_by,
+        label=label,
     )
     session.add(invite)
     await session.flush()
@@ -183,6 +200,7 @@ async def redeem_invite(
         user.role = _stronger(user.role, invite.role)
     if invite.area_id is not None and invite.role in (Role.COORDINATOR, Role.ADMIN):
         user.area_id = invite.area_id
+    user.invite_id = invite.id
     await session.flush()
     if invite.group_id is not None:
         await add_member(session, user_id=user.id, group_id=invite.group_id)
@@ -243,12 +261,37 @@ async def list_users(session: AsyncSession) -> list[User]:
     return list(await session.scalars(select(User).order_by(User.id)))
 
 
+async def invite_labels(session: AsyncSession, invite_ids: Iterable[int]) -> dict[int, str]:
+    rows = await session.execute(
+        select(Invite.id, Invite.label).where(Invite.id.in_(set(invite_ids)))
+    )
+    return {invite_id: label for invite_id, label in rows.all() if label}
+
+
+async def seen_today(session: AsyncSession, *, user_id: int, today: date) -> None:
+    """The day a person last used the bot (written at most once a day per person)."""
+    user = await session.get(User, user_id)
+    if user is not None and user.last_active_on != today:
+        user.last_active_on = today
+
+
 async def revoke_user(session: AsyncSession, *, user_id: int, actor_id: int | None) -> User:
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound("user")
+    from models.outbox import OutboxKind, enqueue  # models.outbox imports this module
+
     user.revoked_at = clock.now()
     await audit(session, actor_id=actor_id, action="user.revoke", record=("user", user.id))
+    # Their chat is cleared too, in this transaction: what is left there is theirs no more.
+    await enqueue(
+        session,
+        kind=OutboxKind.CHAT_WIPE,
+        subject=f"user:{user.id}",
+        period=user.revoked_at.isoformat(),
+        recipient_id=user.id,
+    )
+    await refresh_menu(session, user)
     return user
 
 
@@ -267,7 +310,22 @@ async def set_role(
     await audit(
         session, actor_id=actor_id, action=f"user.role.{role.value}", record=("user", user.id)
     )
+    await refresh_menu(session, user)
     return user
+
+
+async def refresh_menu(session: AsyncSession, user: User) -> None:
+    """Queues the person's command menu to be set again (their role changed, or they were
+    revoked), in the transaction of the change."""
+    from models.outbox import OutboxKind, enqueue  # models.outbox imports this module
+
+    await enqueue(
+        session,
+        kind=OutboxKind.MENU_REFRESH,
+        subject=f"user:{user.id}",
+        period=f"{user.role}:{clock.now().isoformat()}",
+        recipient_id=user.id,
+    )
 
 
 async def list_invites(session: AsyncSession) -> list[Invite]:

@@ -75,6 +75,9 @@ def _access(tr: Translator) -> dict[str, str]:
         "invite_uses": tr.pgettext(
             "error", "An invitation can be used 1 to 1000 times. Choose a number in that range."
         ),
+        "invite_label": tr.pgettext(
+            "error", "An invitation's label is at most 60 characters. Write a shorter one."
+        ),
         "invite_days": tr.pgettext(
             "error", "An invitation can last 1 to 365 days. Choose a number in that range."
         ),

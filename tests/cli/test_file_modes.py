@@ -79,7 +79,7 @@ def test_an_unrelated_file_beside_the_data_is_left_alone(tmp_path: Path) -> None
     notes = data / "notes.txt"
     notes.write_text("the operator's own file\n")
     os.chmod(notes, 0o644)
-    started = cli(Settings.from_env({"DATA_DIR": str(data)}), "status", ENCRYPTION_KEYS="")
+    started = cli(Settings.from_env({"DATA_DIR": str(data)}), "db", "upgrade", ENCRYPTION_KEYS="")
     assert started.returncode == 0, started.stderr
     assert mode(notes) == 0o644
     assert mode(data / "bot.sqlite3") == 0o600
@@ -88,7 +88,8 @@ def test_an_unrelated_file_beside_the_data_is_left_alone(tmp_path: Path) -> None
 def test_a_fresh_start_creates_everything_owner_only(tmp_path: Path) -> None:
     data = tmp_path / "deploy" / "data"
     settings = Settings.from_env({"DATA_DIR": str(data)})
-    started = cli(settings, "status", ENCRYPTION_KEYS="")
+    # The first command that writes sets everything up (one that only reads refuses).
+    started = cli(settings, "area", "add", "Gitega", ENCRYPTION_KEYS="")
     assert started.returncode == 0, started.stderr
     assert "Generated an encryption key" in started.stderr
     assert mode(data / "bot.sqlite3") == 0o600

@@ -115,7 +115,10 @@ def test_bad_values_are_refused_naming_the_option(settings: Settings) -> None:
         *("group", "create", "--name", "X", "--area", "Gitega/Giheta"),
         *("--weekday", "2", "--time", "09:00", "--start", "2026-11-04"),
     )
-    assert not_colline.returncode == 1 and "group_needs_colline" in not_colline.stderr
+    assert not_colline.returncode == 1
+    assert "Not done. A group meets on a colline. Choose its place down to the colline." in (
+        not_colline.stderr
+    )
     unknown = cli(
         settings,
         *("group", "create", "--name", "X", "--area", "Nowhere"),
@@ -150,7 +153,8 @@ async def test_add_group_makes_a_trainee_a_facilitator_and_says_so_in_the_audit_
     assert ("user.role.facilitator", "user", trainee.id, None) in entries
 
     unknown = cli(settings, "user", "add-group", str(trainee.id + 1000), str(group.id))
-    assert unknown.returncode == 1 and "Not done: user" in unknown.stderr
+    assert unknown.returncode == 1
+    assert "Not done. There is no person with that number." in unknown.stderr
 
 
 @pytest.mark.parametrize(

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from locales import translator
 from models import crypto
 from models.audit import AuditEntry
+from models.clock import clock
 from models.db import Database
 from models.settings import Settings
 from models.users import Role, User, get_user
 from tests.conftest import PG_URL
 from tests.support import factories
-from tests.support.command_line import cli
+from tests.support.command_line import KEY, cli
+from tests.support.e2e import eventually, flush_outbox, join, register
+from tests.support.encrypted import populate, reads_everything
 
 
 def test_help_is_available_everywhere(settings: Settings) -> None:
@@ -58,7 +64,7 @@ async def test_areas_invites_and_users(settings: Settings, db: Database) -> None
     assert "2 use(s)" in made.stdout
 
     refused = cli(settings, "invite", "--role", "coordinator")
-    assert refused.returncode == 1 and "invite_needs_area" in refused.stderr
+    assert refused.returncode == 1 and "A coordinator needs an area" in refused.stderr
 
     async with db.write() as s:
         user = await factories.user(s, 42, Role.TRAINEE)
@@ -100,6 +106,9 @@ def test_db_current_reports_head(settings: Settings, db: Database) -> None:
 async def test_sqlite_backup_restores_into_a_fresh_database(
     settings: Settings, db: Database, tmp_path: Path
 ) -> None:
+    # Encrypted with the key the command line runs with, which the backup's keys file keeps.
+    crypto.configure([KEY])
+    await populate(db)
     async with db.write() as s:
         await factories.user(s, 77, Role.FACILITATOR, group_id=(await factories.group(s)).id)
     target = tmp_path / "backups"
@@ -111,10 +120,12 @@ async def test_sqlite_backup_restores_into_a_fresh_database(
     assert keys.read_text().startswith("ENCRYPTION_KEYS=")
 
     restored = Database(f"sqlite+aiosqlite:///{copy}")
+    crypto.configure(keys.read_text().strip().split("=", 1)[1].split(","))
     async with restored.read() as s:
         user = await get_user(s, 77)
         assert user is not None and user.role == Role.FACILITATOR
-        assert len(list(await s.scalars(select(User)))) == 1
+        assert len(list(await s.scalars(select(User)))) == 2
+    await reads_everything(restored)
     await restored.dispose()
     restored_settings = Settings.from_env(
         {"DATABASE_URL": f"sqlite:///{copy}", "DATA_DIR": str(tmp_path / "restored")}
@@ -132,12 +143,15 @@ async def test_backup_pg_restores_into_a_fresh_database(
 
     from models.backup import libpq_url
 
+    crypto.configure([KEY])
+    await populate(db)
     async with db.write() as s:
         await factories.user(s, 78, Role.COORDINATOR, area="Ngozi")
     target = tmp_path / "backups"
     result = cli(settings, "backup", str(target))
     assert result.returncode == 0, result.stderr
     dump = next(target.glob("bot-*.pgdump"))
+    keys = next(target.glob("keys-*.txt"))
 
     fresh = f"restore_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = Database(settings.database_url)
@@ -154,9 +168,11 @@ async def test_backup_pg_restores_into_a_fresh_database(
         capture_output=True,
     )
     restored = Database(fresh_url, schema=settings.database_schema)
+    crypto.configure(keys.read_text().strip().split("=", 1)[1].split(","))
     async with restored.read() as s:
         user = await get_user(s, 78)
         assert user is not None and user.role == Role.COORDINATOR
+    await reads_everything(restored)
     await restored.dispose()
     restored_settings = Settings.from_env({"DATABASE_URL": fresh_url})
     status = cli(restored_settings, "status", DATABASE_SCHEMA=settings.database_schema or "")
@@ -174,7 +190,8 @@ def test_postgresql_refuses_to_start_without_keys(settings: Settings) -> None:
 def test_sqlite_first_run_generates_an_owner_only_key(tmp_path: Path) -> None:
     data = tmp_path / "fresh"
     fresh = Settings.from_env({"DATA_DIR": str(data)})
-    result = cli(fresh, "status", ENCRYPTION_KEYS="")
+    # The first command that writes sets the database up (one that only reads refuses).
+    result = cli(fresh, "area", "add", "Gitega", ENCRYPTION_KEYS="")
     assert result.returncode == 0, result.stderr
     assert "Generated an encryption key" in result.stderr
     key = data / crypto.KEY_FILE
@@ -210,3 +227,68 @@ def test_a_refusal_is_a_sentence_saying_what_to_do(settings: Settings, db: Datab
     assert result.stderr.strip().splitlines()[-1] == (
         "Not done. A coordinator needs an area. Give it too, as Province/Commune/Colline."
     )
+
+
+async def test_user_list_tells_two_facilitators_of_a_group_apart_without_names(
+    tg: Any, bot: Any, settings: Settings, db: Database
+) -> None:
+    async with db.write() as s:
+        group = await factories.group(s, name="Kabuye centre", path="Gitega/Giheta/Kabuye")
+    codes = []
+    for label in ("Aline, Kabuye", "Jean-Paul, Kabuye"):
+        made = cli(
+            settings, "invite", "--role", "facilitator", "--group", str(group.id), "--label", label
+        )
+        assert made.returncode == 0, made.stderr
+        assert f'for "{label}"' in made.stdout
+        codes.append(re.search(r"code: (\S+)", made.stdout).group(1))  # type: ignore[union-attr]
+    first = await join(tg, 8101, codes[0], "rn")
+    await join(tg, 8102, codes[1], "fr")
+    await first.send("/help")
+    await first.next_message()
+
+    async def seen() -> bool:
+        async with db.read() as s:
+            return (
+                await s.scalar(select(User.last_active_on).where(User.telegram_id == 8101))
+                == clock.now().date()
+            )
+
+    for _ in range(100):
+        if await seen():
+            break
+        await asyncio.sleep(0.05)
+
+    listed = cli(settings, "user", "list").stdout
+    lines = [line for line in listed.splitlines() if "facilitator" in line]
+    assert len(lines) == 2
+    assert '"Aline, Kabuye"' in lines[0] and " rn " in lines[0]
+    assert '"Jean-Paul, Kabuye"' in lines[1] and " fr " in lines[1]
+    for line in lines:
+        assert f"groups {group.id} Kabuye centre" in line
+    assert f"{clock.now():%Y-%m-%d}" in lines[0]
+    assert '"Aline, Kabuye"' in cli(settings, "invite", "list").stdout
+
+
+async def test_a_role_changed_on_the_command_line_refreshes_the_menu_at_once(
+    tg: Any, bot: Any, settings: Settings, db: Database
+) -> None:
+    person = await register(tg, db, 8201, Role.TRAINEE, "fr")
+    await eventually(lambda: person.commands is not None and "guide" in dict(person.commands))
+    assert "report" not in dict(person.commands)
+    async with db.read() as s:
+        user = await get_user(s, 8201)
+        assert user is not None
+    async with db.write() as s:
+        await factories.area_path(s, "Gitega/Giheta")
+
+    changed = cli(settings, "user", "set-role", str(user.id), "coordinator", "--area", "Gitega")
+    assert changed.returncode == 0, changed.stderr
+    await flush_outbox(bot, db)  # the person sends nothing: the outbox sets the menu
+    assert dict(person.commands)["report"] == translator("fr").pgettext(
+        "menu", "Report, chart and exports"
+    )
+
+    assert cli(settings, "user", "revoke", str(user.id)).returncode == 0
+    await flush_outbox(bot, db)
+    assert not person.commands

@@ -78,6 +78,8 @@ SELF_COLUMNS = frozenset(
         "report_period",
         "report_area_id",
         "monthly_export",
+        # The day they last used the bot (for the operator's `user list`).
+        "last_active_on",
     }
 )
 # Polymorphic history rows name the table of the record they keep an earlier version of.

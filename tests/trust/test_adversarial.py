@@ -74,6 +74,10 @@ EVERYONES = {
 }
 
 
+def capitalized(day: object) -> str:
+    return str(day)[:1].upper() + str(day)[1:]
+
+
 def s(msgid: str) -> str:
     return tr("meeting", msgid)
 
@@ -122,6 +126,11 @@ async def walk_the_meeting(world: World) -> None:
     await world.say("facA", "Kwzq Helpers")
     saturday = str(get_day_names("wide", locale=BABEL_LOCALES[LANG])[5])
     await world.press("facA", saturday)
+    # Its meeting day and time changed; the self-help guide is opened from the panel.
+    await world.press("facA", s("Change the meeting day or time"))
+    await world.press("facA", capitalized(get_day_names("wide", locale=BABEL_LOCALES[LANG])[6]))
+    await world.press("facA", translator(LANG).time(datetime(2026, 1, 1, 15, 0).time()))
+    await world.press("facA", s("Open the self-help guide"))
 
 
 async def walk_the_roster(world: World) -> None:
@@ -159,6 +168,10 @@ async def walk_the_agreement(world: World) -> None:
     await world.press("facA", ag("Yes, signed"))
     await world.say("facA", "KWZQ1 lets KWZQ3 farm the lower field until the harvest")
     await world.press("facA", ag("Write the summary again"))
+    # Words that may point to violence: the question (Yes / No); No stores it, to be checked.
+    await world.say("facA", "KWZQ1 will not beat KWZQ3 again")
+    await world.press("facA", ag("No"))
+    await world.press("facA", ag("Write the summary again"))
     await world.say("facA", "KWZQ1 lets KWZQ3 farm the lower field; kwzq fence repaired")
     await world.press("facA", ag("Save"))
 
@@ -168,11 +181,24 @@ async def walk_the_coordinator(world: World, agreement_id: int) -> None:
     await world.settle()
     await world.say("coordA", "/pending")
     await world.press_data("coordA", f"co:v:{agreement_id}")
+    # "Not an agreement: violence, refer" asks first; back to the details without referring.
+    await world.press("coordA", co("Not an agreement: violence, refer"))
+    await world.press("coordA", co("Back to the details"))
     await world.press("coordA", co("Acknowledge"))
     await world.press_data("coordA", f"co:k:{agreement_id}")
     await world.press("coordA", co("Record the reference number"))
     await world.say("coordA", "KWZQ-7/2026")
     await world.say("coordA", "/groups")
+    # A group's view: replacing a facilitator is asked, not done (facA walks on); the
+    # self-help group's meeting moved.
+    await world.press("coordA", "Kwzq Amahoro")
+    await world.press("coordA", co("Replace facilitator {number}").format(number=1))
+    await world.press("coordA", co("Back"))
+    await world.press("coordA", co("Back to the groups"))
+    await world.press("coordA", "Kwzq Helpers")
+    await world.press("coordA", co("Change the meeting day or time"))
+    await world.press("coordA", capitalized(get_day_names("wide", locale=BABEL_LOCALES[LANG])[0]))
+    await world.press("coordA", translator(LANG).time(datetime(2026, 1, 1, 8, 0).time()))
     await world.say("coordA", "/report")
     # The report's choices: a period, two typed dates, an area, the monthly files.
     await world.press("coordA", co("Period"))
