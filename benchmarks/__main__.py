@@ -252,7 +252,9 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]:
         value = (
             f"p99 **{fmt_ms(latency['p99_ms'])}** (p50 {fmt_ms(latency['p50_ms'])}); "
             f"{result['achieved_per_s']:.1f} answered/s; 429s absorbed: "
-            f"{result['throttled_429']}; {result.get('cpu_ms_per_update', 0):.1f} ms CPU/update"
+            f"{result['throttled_429']}; {result.get('cpu_ms_per_update', 0):.1f} ms CPU/update; "
+            f"log: {result['log_update_lines'] / max(result['answered'], 1):.2f} lines/update, "
+            f"{result['log_other_lines_per_hour']:.0f} other lines/hour"
         )
         if away:
             # Telegram's answer to getUpdates, then the edit: two network legs at the least.

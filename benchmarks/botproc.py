@@ -40,8 +40,17 @@ class Counter(logging.Handler):
         self.errors = 0
         self.first_errors: list[str] = []
         self.rate_limit_retries = 0
+        # Lines written at INFO and above: one per update handled ("updates"), and the rest.
+        self.update_lines = 0
+        self.other_lines = 0
+        self.other_loggers: dict[str, int] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "updates":
+            self.update_lines += 1
+        else:
+            self.other_lines += 1
+            self.other_loggers[record.name] = self.other_loggers.get(record.name, 0) + 1
         message = record.getMessage()
         if message.startswith("Rate limit hit"):
             if "retrying" in message.lower():
@@ -193,6 +202,7 @@ def build_bare(settings: Any, reference: Any, rate_limiter: bool) -> Any:
 
 async def main(args: argparse.Namespace) -> None:
 
+    from cli import logs
     from conversations.app import build_application
     from locales import compile_catalogs
     from models import crypto
@@ -200,11 +210,9 @@ async def main(args: argparse.Namespace) -> None:
     from models.db import Database
 
     counter = Counter()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # Logging as `bot.py run` sets it up, so that the lines counted are the ones it would write.
+    logs.configure("INFO", "text")
     logging.getLogger().addHandler(counter)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     compile_catalogs()
     crypto.configure([os.environ.get("ENCRYPTION_KEYS") or crypto.generate_key()])
     if args.clock_at:
@@ -252,7 +260,15 @@ async def main(args: argparse.Namespace) -> None:
         command = request["command"]
         try:
             if command == "stats":
-                answer({**own_figures(), "errors": counter.errors})
+                answer(
+                    {
+                        **own_figures(),
+                        "errors": counter.errors,
+                        "update_lines": counter.update_lines,
+                        "other_lines": counter.other_lines,
+                        "other_loggers": counter.other_loggers,
+                    }
+                )
             elif command == "sweep":
                 answer(await sweep_now(application))
             elif command == "outbox":

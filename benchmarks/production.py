@@ -79,9 +79,10 @@ async def steady_rate(
     tasks = [loop.create_task(weeks(p, n % 2)) for n, p in enumerate(persons)]
     try:
         start = loop.time() + warmup
-        cpu = loop.create_task(_cpu_between(bot, warmup, duration))
+        window = loop.create_task(_between(bot, warmup, duration))
         granted = await pacer.run(rate, warmup + duration)
-        cpu_s = await cpu
+        before, after = await window
+        cpu_s = float(after["cpu_s"]) - float(before["cpu_s"])
         # Let the last steps be answered before counting.
         await asyncio.sleep(2)
         end = loop.time()
@@ -100,6 +101,16 @@ async def steady_rate(
         "granted": granted,
         "kinds": _kinds(steps),
         "cpu_ms_per_update": cpu_s / max(len(steps), 1) * 1000,
+        # What the log holds for the window: lines per update handled, other lines an hour.
+        "log_update_lines": after["update_lines"] - before["update_lines"],
+        "log_other_lines_per_hour": (after["other_lines"] - before["other_lines"])
+        * 3600
+        / duration,
+        "log_other_loggers": {
+            name: count - before["other_loggers"].get(name, 0)
+            for name, count in after["other_loggers"].items()
+            if count != before["other_loggers"].get(name, 0)
+        },
         "answered": len(steps),
         "achieved_per_s": len(steps) / duration,
         "missed_ticks": pacer.missed,
@@ -116,12 +127,14 @@ async def steady_rate(
     }
 
 
-async def _cpu_between(bot: BotProcess, warmup: float, duration: float) -> float:
-    """CPU seconds the bot used in the measured window."""
+async def _between(
+    bot: BotProcess, warmup: float, duration: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bot's own figures (CPU, log lines) at the start and the end of the measured window."""
     await asyncio.sleep(warmup)
-    before = (await bot.call("stats"))["cpu_s"]
+    before = await bot.call("stats")
     await asyncio.sleep(duration)
-    return float((await bot.call("stats"))["cpu_s"]) - before
+    return before, await bot.call("stats")
 
 
 def _kinds(steps: list[tuple[float, float, str]]) -> dict[str, int]:
