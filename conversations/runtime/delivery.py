@@ -24,7 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from conversations.runtime import arrivals
 from conversations.runtime.context import BotContext
-from conversations.runtime.reply import Reply
+from conversations.runtime.reply import Reply, send_new
 from models import outbox
 from models.agreements import remember_screen
 from models.clock import clock
@@ -182,15 +182,7 @@ def _already_shows(message: Message, reply: Reply) -> bool:
 async def _show(update: Update, context: BotContext, chat_id: int, reply: Reply) -> Message | None:
     bot = context.bot
     if reply.document is not None:
-        name, content = reply.document
-        return await bot.send_document(
-            chat_id,
-            document=content,
-            filename=name,
-            caption=reply.text or None,
-            parse_mode=ParseMode.HTML,
-            protect_content=reply.protect,
-        )
+        return await send_new(bot, chat_id, reply)
     query = update.callback_query
     target = query.message if query is not None else None
     if target is not None and not reply.new and isinstance(target, Message) and target.text:
@@ -211,14 +203,7 @@ async def _show(update: Update, context: BotContext, chat_id: int, reply: Reply)
             if "not found" not in error.message and "can't be edited" not in error.message:
                 raise
     try:
-        return await bot.send_message(
-            chat_id,
-            reply.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=reply.markup(),
-            protect_content=reply.protect,
-            disable_notification=reply.silent,
-        )
+        return await send_new(bot, chat_id, reply)
     except Forbidden:
         log.info("user %s blocked the bot", chat_id)
         return None

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
-from conversations.runtime.reply import Reply
+from conversations.runtime.reply import Reply, send_new
 
 log = logging.getLogger(__name__)
 
@@ -64,26 +63,7 @@ def waited(error: RetryAfter) -> Answer:
 async def send(bot: Bot, chat_id: int, reply: Reply, what: str) -> Answer:
     """`what`: the row, for the log ("outbox 12 (agreement.alert)")."""
     try:
-        if reply.document is not None:
-            name, content = reply.document
-            message = await bot.send_document(
-                chat_id,
-                document=content,
-                filename=name,
-                caption=reply.text or None,
-                parse_mode=ParseMode.HTML,
-                protect_content=reply.protect,
-                disable_notification=reply.silent,
-            )
-        else:
-            message = await bot.send_message(
-                chat_id,
-                reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=reply.markup(),
-                protect_content=reply.protect,
-                disable_notification=reply.silent,
-            )
+        message = await send_new(bot, chat_id, reply)
     except RetryAfter as error:
         return waited(error)
     except InvalidToken:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +60,26 @@ class Reply:
         data = dict(data)
         data["buttons"] = [[Button(**b) for b in row] for row in data.get("buttons") or []]
         return cls(**data)
+
+
+async def send_new(bot: Bot, chat_id: int, reply: Reply) -> Message:
+    """The reply as a new message: a document with its caption, or a text with its buttons."""
+    if reply.document is not None:
+        name, content = reply.document
+        return await bot.send_document(
+            chat_id,
+            document=content,
+            filename=name,
+            caption=reply.text or None,
+            parse_mode=ParseMode.HTML,
+            protect_content=reply.protect,
+            disable_notification=reply.silent,
+        )
+    return await bot.send_message(
+        chat_id,
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=reply.markup(),
+        protect_content=reply.protect,
+        disable_notification=reply.silent,
+    )
