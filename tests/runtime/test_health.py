@@ -14,6 +14,9 @@ import pytest
 from sqlalchemy import select
 from telegram.error import InvalidToken
 
+# The flows register their renderers when the application's module is imported: imported
+# first, so that a renderer replaced here is put back, not removed, afterwards.
+import conversations.app  # noqa: F401
 from conversations.runtime.outbox import RENDERERS
 from conversations.runtime.reply import Reply
 from models import outbox, service

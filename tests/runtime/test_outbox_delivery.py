@@ -12,6 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# The flows register their renderers when the application's module is imported: imported
+# first, so that a renderer replaced here is put back, not removed, afterwards.
+import conversations.app  # noqa: F401
 from conversations.runtime.outbox import FALLBACKS, RENDERERS
 from conversations.runtime.reply import Reply
 from locales import Translator
