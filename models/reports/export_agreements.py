@@ -30,9 +30,9 @@ from models.meetings import SelfHelpCheckin
 from models.reports.period import Period
 from models.reports.places import (
     PLACE_COLUMNS,
+    GroupedRows,
     GroupPlace,
     days_between,
-    in_group_order,
     within,
 )
 from models.reports.tables import Table, columns
@@ -79,7 +79,7 @@ def _counts(stored: str, roles: tuple[str, ...]) -> tuple[int, ...]:
 async def agreements_table(
     session: AsyncSession, scope: Scope, groups: list[GroupPlace], period: Period
 ) -> Table:
-    places = {g.id: g for g in groups}
+    table = GroupedRows(groups)
     in_period = (scope.group_filter(), within(Agreement.reached_on, period))
     group = (Group, Group.id == Agreement.group_id)
     parties: dict[int, int] = {
@@ -123,7 +123,6 @@ async def agreements_table(
         .where(*in_period)
         .order_by(Agreement.reached_on, Agreement.id)
     )
-    found: dict[int, list[tuple[Any, ...]]] = {}
     for (
         number,
         group_id,
@@ -139,30 +138,28 @@ async def agreements_table(
         documented_at,
         reference,
     ) in rows.all():
-        if (place := places.get(group_id)) is None:
+        if (place := table.place(group_id)) is None:
             continue  # a group created since the groups were read
-        found.setdefault(group_id, []).append(
-            (
-                *place.prefix,
-                number,
-                kind,
-                int(parties.get(number, 0)),
-                *_counts(outside, OUTSIDE_ROLES),
-                *_counts(witnesses, WITNESS_ROLES),
-                reached_on,
-                int(written),
-                int(violence_check),
-                status,
-                place.local(reported_at),
-                place.local(acknowledged_at),
-                place.local(documented_at),
-                days_between(place, reported_at, acknowledged_at),
-                days_between(place, reported_at, documented_at),
-                reference or None,
-                *(answers.get((number, step)) for step in FOLLOW_UPS),
-            )
+        table.add(
+            place,
+            number,
+            kind,
+            int(parties.get(number, 0)),
+            *_counts(outside, OUTSIDE_ROLES),
+            *_counts(witnesses, WITNESS_ROLES),
+            reached_on,
+            int(written),
+            int(violence_check),
+            status,
+            place.local(reported_at),
+            place.local(acknowledged_at),
+            place.local(documented_at),
+            days_between(place, reported_at, acknowledged_at),
+            days_between(place, reported_at, documented_at),
+            reference or None,
+            *(answers.get((number, step)) for step in FOLLOW_UPS),
         )
-    return Table("agreements", AGREEMENTS, in_group_order(groups, found))
+    return Table("agreements", AGREEMENTS, table.in_order())
 
 
 def checkin_date(month: str) -> date:
@@ -173,7 +170,7 @@ def checkin_date(month: str) -> date:
 async def checkins_table(
     session: AsyncSession, scope: Scope, groups: list[GroupPlace], period: Period
 ) -> Table:
-    places = {g.id: g for g in groups}
+    table = GroupedRows(groups)
     rows = await session.execute(
         select(SelfHelpCheckin.group_id, SelfHelpCheckin.month, SelfHelpCheckin.answer)
         .join(Group, Group.id == SelfHelpCheckin.group_id)
@@ -183,9 +180,8 @@ async def checkins_table(
         )
         .order_by(SelfHelpCheckin.group_id, SelfHelpCheckin.month)
     )
-    found: dict[int, list[tuple[Any, ...]]] = {}
     for group_id, month, answer in rows.all():
         day = checkin_date(month)
-        if day in period and (place := places.get(group_id)) is not None:
-            found.setdefault(group_id, []).append((*place.prefix, day, answer))
-    return Table("checkins", CHECKINS, in_group_order(groups, found))
+        if day in period and (place := table.place(group_id)) is not None:
+            table.add(place, day, answer)
+    return Table("checkins", CHECKINS, table.in_order())

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.groups import WEEKS, Group
 from models.meetings import TOPICS, Attendance, MeetingRecord, Reflection
 from models.reports.period import Period
-from models.reports.places import PLACE_COLUMNS, GroupPlace, in_group_order, within
+from models.reports.places import PLACE_COLUMNS, GroupedRows, GroupPlace, within
 from models.reports.rows import stream_rows
 from models.reports.tables import Table, columns
 from models.roster import Participant
@@ -58,21 +58,15 @@ ATTENDANCE = columns(
     "present:flag",
 )
 
-Rows = dict[int, list[tuple[Any, ...]]]
-
 
 def _present() -> Any:
     return case((Attendance.present, 1), else_=0)
 
 
-def _in(groups: list[GroupPlace]) -> dict[int, GroupPlace]:
-    return {g.id: g for g in groups}
-
-
 async def meetings_table(
     session: AsyncSession, scope: Scope, groups: list[GroupPlace], period: Period
 ) -> Table:
-    places = _in(groups)
+    table = GroupedRows(groups)
     rows = stream_rows(
         session,
         select(
@@ -91,24 +85,21 @@ async def meetings_table(
         .group_by(MeetingRecord.id)
         .order_by(MeetingRecord.group_id, MeetingRecord.held_on, MeetingRecord.id),
     )
-    found: Rows = {}
     async for group_id, week, status, held_on, reason, saved, present, total in rows:
         present = int(present or 0)
-        if (place := places.get(group_id)) is None:
+        if (place := table.place(group_id)) is None:
             continue  # a group created since the groups were read
-        found.setdefault(group_id, []).append(
-            (
-                *place.prefix,
-                week,
-                status,
-                held_on,
-                reason,
-                int(saved),
-                present if saved else None,
-                total - present if saved else None,
-            )
+        table.add(
+            place,
+            week,
+            status,
+            held_on,
+            reason,
+            int(saved),
+            present if saved else None,
+            total - present if saved else None,
         )
-    return Table("meetings", MEETINGS, in_group_order(groups, found))
+    return Table("meetings", MEETINGS, table.in_order())
 
 
 async def register_table(
@@ -116,7 +107,7 @@ async def register_table(
 ) -> Table:
     """One row per participant: 1 present, 0 absent, empty when the week has no attendance in
     the period; then the totals over the period."""
-    places = _in(groups)
+    table = GroupedRows(groups)
     weeks = [
         func.max(
             case(
@@ -141,21 +132,18 @@ async def register_table(
         .group_by(Participant.group_id, Participant.id)
         .order_by(Participant.group_id, Participant.id),
     )
-    found: Rows = {}
     async for group_id, code, *marks, present, total in rows:
         present = int(present)
-        if (place := places.get(group_id)) is None:
+        if (place := table.place(group_id)) is None:
             continue  # a group created since the groups were read
-        found.setdefault(group_id, []).append(
-            (*place.prefix, code, *marks, present, int(total) - present)
-        )
-    return Table("register", REGISTER, in_group_order(groups, found))
+        table.add(place, code, *marks, present, int(total) - present)
+    return Table("register", REGISTER, table.in_order())
 
 
 async def reflections_table(
     session: AsyncSession, scope: Scope, groups: list[GroupPlace], period: Period
 ) -> Table:
-    places = _in(groups)
+    table = GroupedRows(groups)
     rows = stream_rows(
         session,
         select(
@@ -173,31 +161,28 @@ async def reflections_table(
         .where(scope.group_filter(), within(MeetingRecord.held_on, period))
         .order_by(MeetingRecord.group_id, MeetingRecord.held_on, MeetingRecord.id),
     )
-    found: Rows = {}
     async for group_id, week, held_on, phase, climate, topics, follow_ups, referral in rows:
         chosen = set(topics.split(","))
-        if (place := places.get(group_id)) is None:
+        if (place := table.place(group_id)) is None:
             continue  # a group created since the groups were read
-        found.setdefault(group_id, []).append(
-            (
-                *place.prefix,
-                week,
-                held_on,
-                phase,
-                climate,
-                *(int(topic in chosen) for topic in TOPICS),
-                follow_ups,
-                referral,
-            )
+        table.add(
+            place,
+            week,
+            held_on,
+            phase,
+            climate,
+            *(int(topic in chosen) for topic in TOPICS),
+            follow_ups,
+            referral,
         )
-    return Table("reflections", REFLECTIONS, in_group_order(groups, found))
+    return Table("reflections", REFLECTIONS, table.in_order())
 
 
 async def attendance_table(
     session: AsyncSession, scope: Scope, groups: list[GroupPlace], period: Period
 ) -> Table:
     """The long form, identifying: sex and origin beside each code. Only `bot.py export`."""
-    places = _in(groups)
+    table = GroupedRows(groups)
     rows = stream_rows(
         session,
         select(
@@ -220,11 +205,8 @@ async def attendance_table(
         )
         .order_by(MeetingRecord.group_id, MeetingRecord.held_on, Participant.id),
     )
-    found: Rows = {}
     async for group_id, code, sex, origin, week, held_on, present in rows:
-        if (place := places.get(group_id)) is None:
+        if (place := table.place(group_id)) is None:
             continue  # a group created since the groups were read
-        found.setdefault(group_id, []).append(
-            (*place.prefix, code, sex, origin, week, held_on, int(present))
-        )
-    return Table("attendance", ATTENDANCE, in_group_order(groups, found))
+        table.add(place, code, sex, origin, week, held_on, int(present))
+    return Table("attendance", ATTENDANCE, table.in_order())

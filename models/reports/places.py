@@ -128,8 +128,21 @@ def weekly_days(first: date, last: date, weekday: int) -> int:
     return 0 if first > last else (last - first).days // 7 + 1
 
 
-def in_group_order(
-    groups: list[GroupPlace], rows: dict[int, list[tuple[Any, ...]]]
-) -> list[tuple[Any, ...]]:
-    """The rows gathered per group, put one group after the other in reading order."""
-    return [row for group in groups for row in rows.get(group.id, ())]
+class GroupedRows:
+    """A table's rows gathered per group, each starting with its group's place, and read back one
+    group after the other in reading order. A row of a group not among `groups` (one created
+    since they were read) is left out."""
+
+    def __init__(self, groups: list[GroupPlace]) -> None:
+        self.groups = groups
+        self._places = {group.id: group for group in groups}
+        self._rows: dict[int, list[tuple[Any, ...]]] = {}
+
+    def place(self, group_id: int) -> GroupPlace | None:
+        return self._places.get(group_id)
+
+    def add(self, place: GroupPlace, *cells: Any) -> None:
+        self._rows.setdefault(place.id, []).append((*place.prefix, *cells))
+
+    def in_order(self) -> list[tuple[Any, ...]]:
+        return [row for group in self.groups for row in self._rows.get(group.id, ())]
