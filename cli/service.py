@@ -65,12 +65,11 @@ async def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
     async with opened(settings, read_only=True) as db, db.read() as session:
         figures = await operations.status_figures(session)
-        report = await operations.status_report(session)
         problems = await operations.health_problems(session, clock.now(), settings.sweep_seconds)
     if args.json:
         print(json.dumps({**figures, "healthy": not problems, "problems": problems}))
         return 0
-    for key, value in report.items():
+    for key, value in operations.status_report(figures).items():
         print(f"{key:<22} {value}")
     print(f"{'problems':<22} {'; '.join(problems) or '-'}")
     return 0
