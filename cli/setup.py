@@ -7,7 +7,6 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from models import crypto, files
@@ -33,23 +32,13 @@ def prepare(settings: Settings, *, migrate: bool = True) -> None:
         migrations.upgrade(settings.database_url, settings.database_schema)
 
 
-def sqlite_file(settings: Settings) -> Path | None:
-    """The SQLite database's file (None on PostgreSQL or in memory)."""
-    if not settings.is_sqlite:
-        return None
-    from sqlalchemy.engine import make_url
-
-    location = make_url(settings.database_url).database
-    return Path(location) if location and location != ":memory:" else None
-
-
 async def missing_database(settings: Settings) -> str | None:
     """Why there is no bot database at these settings (a sentence), or None when there is one.
 
     Commands that only read refuse instead of creating an empty database and a new key: run
     with a wrong DATA_DIR or DATABASE_URL, they would otherwise answer from nothing.
     """
-    path = sqlite_file(settings)
+    path = files.sqlite_path(settings)
     if path is not None:
         if not path.exists():
             return (
